@@ -1,0 +1,148 @@
+"""Login with a throttle counted in the database, logout, and resolving a bearer token to a principal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.auth.principal import Principal
+from app.auth.secrets import (
+    API_KEY_PREFIX,
+    burn_password_check,
+    new_user_token,
+    sha256_hex,
+    verify_password,
+)
+from app.config import Settings
+from app.errors import NotAuthenticated, TooManyRequests
+from app.models import ApiClient, ApiClientKey, AuthToken, LoginAttempt, Organization, Role, User
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_at: datetime
+
+
+async def _recent_failures(
+    session: AsyncSession, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> int:
+    stmt = select(func.count()).where(
+        column == value,
+        LoginAttempt.attempted_at >= since,
+        LoginAttempt.succeeded.is_(False),
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def check_login_throttle(
+    session: AsyncSession, settings: Settings, username: str, address: str, now: datetime
+) -> None:
+    """Refuse while an account or an address has too many recent failures (shared by all replicas)."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    since = now - window
+    per_account = await _recent_failures(session, LoginAttempt.username, username, since)
+    per_address = await _recent_failures(session, LoginAttempt.address, address, since)
+    if (
+        per_account >= settings.login_max_failures_per_account
+        or per_address >= settings.login_max_failures_per_address
+    ):
+        raise TooManyRequests(
+            "Too many failed logins; try again later.",
+            retry_after=int(window.total_seconds()),
+            code="login_throttled",
+        )
+
+
+async def login(
+    session: AsyncSession, settings: Settings, username: str, password: str, address: str, now: datetime
+) -> IssuedToken | None:
+    """Return a new token, or None for bad credentials. The attempt is recorded either way (the caller
+    commits)."""
+    user = (await session.execute(select(User).where(User.username == username))).scalar_one_or_none()
+    if user is None:
+        burn_password_check(password)
+        ok = False
+    else:
+        ok = user.active and verify_password(user.password_hash, password)
+    session.add(LoginAttempt(username=username, address=address, succeeded=ok, attempted_at=now))
+    if not ok or user is None:
+        return None
+    token = new_user_token()
+    expires_at = now + timedelta(minutes=settings.token_ttl_minutes)
+    session.add(
+        AuthToken(user_id=user.id, token_hash=sha256_hex(token), created_at=now, expires_at=expires_at)
+    )
+    await session.flush()
+    return IssuedToken(token, expires_at)
+
+
+async def logout(session: AsyncSession, token: str, now: datetime) -> None:
+    await session.execute(
+        update(AuthToken)
+        .where(AuthToken.token_hash == sha256_hex(token), AuthToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def authenticate(session: AsyncSession, token: str, now: datetime) -> Principal:
+    if token.startswith(API_KEY_PREFIX):
+        return await _authenticate_client(session, token, now)
+    row = (
+        await session.execute(
+            select(User, Organization)
+            .join(AuthToken, AuthToken.user_id == User.id)
+            .join(Organization, Organization.id == User.organization_id)
+            .where(
+                AuthToken.token_hash == sha256_hex(token),
+                AuthToken.revoked_at.is_(None),
+                AuthToken.expires_at > now,
+                User.active.is_(True),
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotAuthenticated("The token is invalid, expired or revoked.", code="invalid_token")
+    user, org = row
+    return Principal(
+        kind="user",
+        id=user.id,
+        role=Role(user.role),
+        organization_id=org.id,
+        organization_kind=org.kind,
+        town_id=org.town_id,
+        name=user.username,
+    )
+
+
+async def _authenticate_client(session: AsyncSession, key: str, now: datetime) -> Principal:
+    row = (
+        await session.execute(
+            select(ApiClient, Organization)
+            .join(ApiClientKey, ApiClientKey.client_id == ApiClient.id)
+            .join(Organization, Organization.id == ApiClient.organization_id)
+            .where(
+                ApiClientKey.key_hash == sha256_hex(key),
+                ApiClientKey.revoked_at.is_(None),
+                (ApiClientKey.expires_at.is_(None)) | (ApiClientKey.expires_at > now),
+                ApiClient.revoked_at.is_(None),
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotAuthenticated("The API key is invalid, expired or revoked.", code="invalid_api_key")
+    client, org = row
+    return Principal(
+        kind="client",
+        id=client.id,
+        role=Role.COURT,
+        organization_id=org.id,
+        organization_kind=org.kind,
+        town_id=org.town_id,
+        name=client.name,
+        scopes=frozenset(client.scopes),
+    )

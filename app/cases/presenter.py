@@ -1,0 +1,116 @@
+"""Shape cases for the API: masked parties, organization references, the routing decision."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.cases import repository as repo
+from app.cases.schemas import AssignmentOut, CaseOut, OrgRef, PartyOut, RoutingOut
+from app.models import Assignment, Case, Organization, Party
+
+
+def org_ref(org: Organization | None) -> OrgRef | None:
+    return OrgRef(code=org.code, name=org.name, tier=org.tier) if org else None
+
+
+def fen_to_yuan(fen: int | None) -> Decimal | None:
+    return None if fen is None else (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def assignment_out(a: Assignment, orgs: Mapping[int, Organization]) -> AssignmentOut:
+    ref = org_ref(orgs.get(a.organization_id))
+    assert ref is not None
+    return AssignmentOut(
+        id=a.id,
+        organization=ref,
+        tier=a.tier,
+        clock_started_at=a.clock_started_at,
+        dispatch_due_at=a.dispatch_due_at,
+        dispatched_at=a.dispatched_at,
+        auto_dispatched=a.auto_dispatched,
+        accepted_at=a.accepted_at,
+        declined_at=a.declined_at,
+        ended_at=a.ended_at,
+        end_reason=a.end_reason,
+        outcome=a.outcome,
+    )
+
+
+def case_out(
+    case: Case,
+    parties: Sequence[Party],
+    orgs: Mapping[int, Organization],
+    assignment: Assignment | None,
+) -> CaseOut:
+    town = org_ref(orgs.get(case.town_org_id))
+    intake = org_ref(orgs.get(case.intake_org_id))
+    assert town is not None and intake is not None
+    return CaseOut(
+        id=case.id,
+        reference=case.reference,
+        status=case.status,
+        version=case.version,
+        category=case.category,
+        summary=case.summary,
+        claim_amount=fen_to_yuan(case.claim_amount_fen),
+        occurred_on=case.occurred_on,
+        received_at=case.received_at,
+        risk_level=case.risk_level,
+        judicial_confirmation_requested=case.judicial_confirmation_requested,
+        town=town,
+        village=org_ref(orgs.get(case.village_org_id)) if case.village_org_id else None,
+        intake_organization=intake,
+        current_organization=org_ref(orgs.get(case.current_org_id)) if case.current_org_id else None,
+        routing=RoutingOut(
+            tier=case.routing_tier,
+            organization=org_ref(orgs.get(case.routing_org_id)) if case.routing_org_id else None,
+            rule=case.routing_rule_id,
+            rule_set_version=case.routing_rule_set_version,
+            explanation=case.routing_explanation,
+            flags=list(case.routing_flags or []),
+        ),
+        current_assignment=assignment_out(assignment, orgs) if assignment else None,
+        dispatch_due_at=case.dispatch_due_at,
+        dispatch_due_provisional=case.dispatch_due_provisional,
+        outcome=case.outcome,
+        resolved_at=case.resolved_at,
+        parties=[
+            PartyOut(
+                role=p.role,
+                kind=p.kind,
+                name=p.name,
+                id_number=p.id_number_masked,
+                phone=p.phone_masked,
+                is_government=p.is_government,
+            )
+            for p in parties
+        ],
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+    )
+
+
+def _org_ids(case: Case, assignment: Assignment | None) -> list[int | None]:
+    ids = [
+        case.town_org_id,
+        case.village_org_id,
+        case.intake_org_id,
+        case.current_org_id,
+        case.routing_org_id,
+    ]
+    if assignment:
+        ids.append(assignment.organization_id)
+    return ids
+
+
+async def present_cases(session: AsyncSession, cases: Sequence[Case]) -> list[CaseOut]:
+    """Batch-load what the views need: three queries whatever the page size."""
+    ids = [c.id for c in cases]
+    parties = await repo.parties_of(session, ids)
+    assignments = await repo.open_assignments_of(session, ids)
+    org_ids = [i for c in cases for i in _org_ids(c, assignments.get(c.id))]
+    orgs = await repo.orgs_by_ids(session, org_ids)
+    return [case_out(c, parties[c.id], orgs, assignments.get(c.id)) for c in cases]

@@ -1,0 +1,143 @@
+"""All SQL for cases: lookups, inserts, scoped reads, keyset lists."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import dialect_insert
+from app.models import Assignment, Case, CaseEvent, CaseReferenceCounter, Organization, Party
+
+
+async def orgs_by_codes(session: AsyncSession, codes: Iterable[str]) -> dict[str, Organization]:
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Organization).where(Organization.code.in_(wanted)))
+    return {o.code: o for o in rows.scalars()}
+
+
+async def orgs_by_ids(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, Organization]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Organization).where(Organization.id.in_(wanted)))
+    return {o.id: o for o in rows.scalars()}
+
+
+async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
+    """Allocate the next case number of the year. The counter row stays locked until commit, so numbers
+    are gap-free and unique; callers take it late in the transaction to keep that lock short."""
+    stmt = (
+        dialect_insert(session, CaseReferenceCounter)
+        .values(prefix=prefix, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=["prefix", "year"],
+            set_={"last_value": CaseReferenceCounter.last_value + 1},
+        )
+        .returning(CaseReferenceCounter.last_value)
+    )
+    value = (await session.execute(stmt)).scalar_one()
+    return f"{prefix}-{year}-{value:06d}"
+
+
+async def insert_case(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(Case).values(**values))
+
+
+async def insert_parties(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    await session.execute(insert(Party), rows)
+
+
+async def insert_event(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(CaseEvent).values(**values))
+
+
+async def get_case(session: AsyncSession, case_id: uuid.UUID, scope: ColumnElement[bool]) -> Case | None:
+    stmt = select(Case).where(Case.id == case_id, scope)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_case_for_update(
+    session: AsyncSession, case_id: uuid.UUID, scope: ColumnElement[bool]
+) -> Case | None:
+    """Row-locked on PostgreSQL; SQLite's single writer already serializes."""
+    stmt = select(Case).where(Case.id == case_id, scope).with_for_update(of=Case)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def parties_of(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Party]]:
+    result: dict[uuid.UUID, list[Party]] = {cid: [] for cid in case_ids}
+    if not case_ids:
+        return result
+    rows = await session.execute(select(Party).where(Party.case_id.in_(case_ids)).order_by(Party.position))
+    for party in rows.scalars():
+        result[party.case_id].append(party)
+    return result
+
+
+async def open_assignments_of(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Assignment]:
+    if not case_ids:
+        return {}
+    rows = await session.execute(
+        select(Assignment).where(Assignment.case_id.in_(case_ids), Assignment.ended_at.is_(None))
+    )
+    return {a.case_id: a for a in rows.scalars()}
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: str | None = None
+    tier: str | None = None
+    organization_id: int | None = None
+    town_id: int | None = None
+    category: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+
+
+async def list_cases(
+    session: AsyncSession,
+    scope: ColumnElement[bool],
+    filters: CaseFilters,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Case]:
+    """Newest first, keyset-paginated on (received_at, id)."""
+    conditions: list[ColumnElement[bool]] = [scope]
+    if filters.status:
+        conditions.append(Case.status == filters.status)
+    if filters.tier:
+        conditions.append(Case.current_tier == filters.tier)
+    if filters.organization_id is not None:
+        conditions.append(Case.current_org_id == filters.organization_id)
+    if filters.town_id is not None:
+        conditions.append(Case.town_org_id == filters.town_id)
+    if filters.category:
+        conditions.append(Case.category == filters.category)
+    if filters.received_from:
+        conditions.append(Case.received_at >= filters.received_from)
+    if filters.received_to:
+        conditions.append(Case.received_at < filters.received_to)
+    if after is not None:
+        at, last_id = after
+        conditions.append(or_(Case.received_at < at, and_(Case.received_at == at, Case.id < last_id)))
+    stmt = select(Case).where(*conditions).order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def events_of(
+    session: AsyncSession, case_id: uuid.UUID, after_id: int | None, limit: int
+) -> list[CaseEvent]:
+    stmt = select(CaseEvent).where(CaseEvent.case_id == case_id)
+    if after_id is not None:
+        stmt = stmt.where(CaseEvent.id > after_id)
+    return list((await session.execute(stmt.order_by(CaseEvent.id).limit(limit))).scalars())

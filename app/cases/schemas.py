@@ -1,0 +1,263 @@
+"""Request and response bodies of the case API.
+
+Intake validation reports *every* bad field at once (a mediator on a phone fixes them in one go): the
+model-level wrap validator gathers the field errors and the cross-field ones (an applicant and a respondent
+are required) into one ``ValidationError`` whose error ``type`` is our stable code.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from app.calendar.workdays import SHANGHAI
+from app.pii.identity import InvalidValue, normalize_mobile, validate_resident_id
+from app.routing.engine import CATEGORIES, RISK_LEVELS
+
+# Phones' clocks drift; a receipt time a little ahead of the server's is not "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _shanghai_iso(value: datetime) -> str:
+    return value.astimezone(SHANGHAI).isoformat()
+
+
+# Every instant leaves the API as ISO 8601 in Asia/Shanghai (+08:00); storage is UTC.
+LocalDateTime = Annotated[datetime, PlainSerializer(_shanghai_iso, return_type=str, when_used="json")]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise PydanticCustomError(
+            "datetime.offset_required", "A time must carry its UTC offset, e.g. +08:00."
+        )
+    return value
+
+
+AwareDateTime = Annotated[datetime, AfterValidator(_aware)]
+
+
+def _pii_error(exc: InvalidValue) -> PydanticCustomError:
+    return PydanticCustomError(exc.code, exc.message.replace("{", "(").replace("}", ")"))
+
+
+class PartyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    role: Literal["applicant", "respondent"]
+    kind: Literal["person", "organization"] = "person"
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None, max_length=32)
+    address: str | None = Field(default=None, max_length=200)
+    is_government: bool = False
+    town_code: str | None = Field(default=None, max_length=40)
+    village_code: str | None = Field(default=None, max_length=40)
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            return validate_resident_id(value, today=datetime.now(SHANGHAI).date())
+        except InvalidValue as exc:
+            raise _pii_error(exc) from None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        try:
+            return normalize_mobile(value)
+        except InvalidValue as exc:
+            raise _pii_error(exc) from None
+
+
+class CaseIn(BaseModel):
+    """A dispute as a mediation committee registers it (登记)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    category: str = Field(description="One of the closed list of categories, e.g. neighbour, labour.")
+    summary: str = Field(min_length=5, max_length=2000)
+    claim_amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
+    occurred_on: date | None = None
+    received_at: AwareDateTime | None = None
+    risk_level: str = "low"
+    judicial_confirmation_requested: bool = False
+    town_code: str | None = Field(default=None, max_length=40)
+    village_code: str | None = Field(default=None, max_length=40)
+    parties: list[PartyIn] = Field(min_length=2, max_length=50)
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise PydanticCustomError("category.unknown", "Unknown category; see the list of categories.")
+        return value
+
+    @field_validator("risk_level")
+    @classmethod
+    def _risk(cls, value: str) -> str:
+        if value not in RISK_LEVELS:
+            raise PydanticCustomError("risk_level.unknown", "Risk level must be low, medium or high.")
+        return value
+
+    @field_validator("received_at")
+    @classmethod
+    def _received_at(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > datetime.now(SHANGHAI) + CLOCK_SKEW:
+            raise PydanticCustomError("received_at.future", "The receipt time is in the future.")
+        return value
+
+    @field_validator("occurred_on")
+    @classmethod
+    def _occurred_on(cls, value: date | None) -> date | None:
+        if value is not None and value > datetime.now(SHANGHAI).date():
+            raise PydanticCustomError("occurred_on.future", "The dispute cannot have occurred in the future.")
+        return value
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _collect_all_errors(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        errors: list[InitErrorDetails] = []
+        result = None
+        try:
+            result = handler(data)
+        except ValidationError as exc:
+            errors += [
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        str(e["type"]), str(e["msg"]).replace("{", "(").replace("}", ")")
+                    ),
+                    loc=tuple(e["loc"]),
+                    input=e.get("input"),
+                )
+                for e in exc.errors()
+            ]
+        errors += _party_role_errors(data)
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return result
+
+
+def _party_role_errors(data: Any) -> list[InitErrorDetails]:
+    parties = data.get("parties") if isinstance(data, dict) else None
+    if not isinstance(parties, list):
+        return []
+    roles = {p.get("role") for p in parties if isinstance(p, dict)}
+    return [
+        InitErrorDetails(
+            type=PydanticCustomError(f"parties.{role}_missing", f"At least one {role} is required."),
+            loc=("parties",),
+            input=None,
+        )
+        for role in ("applicant", "respondent")
+        if role not in roles
+    ]
+
+
+class OrgRef(BaseModel):
+    code: str
+    name: str
+    tier: str
+
+
+class PartyOut(BaseModel):
+    role: str
+    kind: str
+    name: str
+    id_number: str | None = Field(description="Masked: first 6 and last 4 characters.")
+    phone: str | None = Field(description="Masked: first 3 and last 4 digits.")
+    is_government: bool
+
+
+class RoutingOut(BaseModel):
+    tier: str | None
+    organization: OrgRef | None
+    rule: str | None
+    rule_set_version: int | None
+    explanation: str | None
+    flags: list[str]
+
+
+class AssignmentOut(BaseModel):
+    id: int
+    organization: OrgRef
+    tier: str
+    clock_started_at: LocalDateTime
+    dispatch_due_at: LocalDateTime | None
+    dispatched_at: LocalDateTime
+    auto_dispatched: bool
+    accepted_at: LocalDateTime | None
+    declined_at: LocalDateTime | None
+    ended_at: LocalDateTime | None
+    end_reason: str | None
+    outcome: str | None
+
+
+class CaseOut(BaseModel):
+    id: uuid.UUID
+    reference: str
+    status: str
+    version: int
+    category: str
+    summary: str
+    claim_amount: Decimal | None
+    occurred_on: date | None
+    received_at: LocalDateTime
+    risk_level: str
+    judicial_confirmation_requested: bool
+    town: OrgRef
+    village: OrgRef | None
+    intake_organization: OrgRef
+    current_organization: OrgRef | None
+    routing: RoutingOut
+    current_assignment: AssignmentOut | None
+    dispatch_due_at: LocalDateTime | None
+    dispatch_due_provisional: bool
+    outcome: str | None
+    resolved_at: LocalDateTime | None
+    parties: list[PartyOut]
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
+
+
+class CasePage(BaseModel):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class EventOut(BaseModel):
+    id: int
+    type: str
+    from_status: str | None
+    to_status: str | None
+    case_version: int
+    actor: str | None
+    organization: str | None
+    reason: str | None
+    data: dict[str, Any]
+    occurred_at: LocalDateTime
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    next_cursor: str | None

@@ -1,0 +1,124 @@
+"""Case endpoints: intake, reads and the timeline."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse, Response
+
+from app.auth.scope import case_scope
+from app.cases import repository as repo
+from app.cases.intake import create_case
+from app.cases.presenter import present_cases
+from app.cases.schemas import CaseIn, CaseOut, CasePage, EventOut, EventPage
+from app.db import utcnow
+from app.deps import Context, HumanPrincipal, Session
+from app.errors import NotFound
+from app.idempotency import check_key
+from app.models import Role
+from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+@router.post("", status_code=201, response_model=CaseOut, responses={422: {}, 409: {}})
+async def create(
+    body: CaseIn,
+    session: Session,
+    ctx: Context,
+    principal: HumanPrincipal,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Response:
+    """Register a dispute. With `Idempotency-Key`, a retry returns the first response (same case)."""
+    if principal.role not in (Role.MEDIATOR, Role.ADMIN):
+        raise NotFound()
+    key = check_key(idempotency_key) if idempotency_key is not None else None
+    result = await create_case(session, ctx, principal, body, key, utcnow())
+    headers = {"Location": f"/api/v1/cases/{result.case_id}", "ETag": f'"{result.version}"'}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(result.body, status_code=result.status, headers=headers, media_type="application/json")
+
+
+@router.get("", response_model=CasePage)
+async def list_cases(
+    session: Session,
+    principal: HumanPrincipal,
+    status: str | None = None,
+    tier: str | None = None,
+    organization: Annotated[str | None, Query(description="Organization code the case is now with")] = None,
+    town: Annotated[str | None, Query(description="Town code")] = None,
+    category: str | None = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> CasePage:
+    orgs = await repo.orgs_by_codes(session, [c for c in (organization, town) if c])
+    if (organization and organization not in orgs) or (town and town not in orgs):
+        return CasePage(items=[], next_cursor=None)
+    filters = repo.CaseFilters(
+        status=status,
+        tier=tier,
+        organization_id=orgs[organization].id if organization else None,
+        town_id=orgs[town].id if town else None,
+        category=category,
+        received_from=received_from,
+        received_to=received_to,
+    )
+    after = None
+    if cursor:
+        at, last_id = decode_cursor(cursor, 2)
+        after = (datetime.fromisoformat(at), uuid.UUID(last_id))
+    cases = await repo.list_cases(session, case_scope(principal), filters, after, limit + 1)
+    more = len(cases) > limit
+    cases = cases[:limit]
+    next_cursor = encode_cursor(cases[-1].received_at.isoformat(), str(cases[-1].id)) if more else None
+    return CasePage(items=await present_cases(session, cases), next_cursor=next_cursor)
+
+
+@router.get("/{case_id}", response_model=CaseOut)
+async def get_case(case_id: uuid.UUID, session: Session, principal: HumanPrincipal) -> JSONResponse:
+    case = await repo.get_case(session, case_id, case_scope(principal))
+    if case is None:
+        raise NotFound("No such case.", code="case.not_found")
+    (out,) = await present_cases(session, [case])
+    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
+
+
+@router.get("/{case_id}/events", response_model=EventPage)
+async def case_events(
+    case_id: uuid.UUID,
+    session: Session,
+    principal: HumanPrincipal,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
+) -> EventPage:
+    if await repo.get_case(session, case_id, case_scope(principal)) is None:
+        raise NotFound("No such case.", code="case.not_found")
+    after = int(decode_cursor(cursor, 1)[0]) if cursor else None
+    events = await repo.events_of(session, case_id, after, limit + 1)
+    more = len(events) > limit
+    events = events[:limit]
+    orgs = await repo.orgs_by_ids(session, [e.actor_org_id for e in events])
+    items = [
+        EventOut(
+            id=e.id,
+            type=e.type,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            case_version=e.case_version,
+            actor=f"user:{e.actor_user_id}"
+            if e.actor_user_id
+            else (f"client:{e.actor_client_id}" if e.actor_client_id else None),
+            organization=orgs[e.actor_org_id].code if e.actor_org_id in orgs else None,
+            reason=e.reason,
+            data=e.data or {},
+            occurred_at=e.occurred_at,
+        )
+        for e in events
+    ]
+    return EventPage(items=items, next_cursor=encode_cursor(events[-1].id) if more else None)

@@ -1,0 +1,252 @@
+"""The ``jiefen`` command: database, demo data, users, machine clients, serving, OpenAPI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import PROJECT_ROOT, get_settings
+from app.db import make_engine, make_sessionmaker, session_scope, utcnow
+from app.errors import DomainError
+
+
+def _run_in_session(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+    async def runner() -> Any:
+        engine = make_engine(get_settings().database_url)
+        try:
+            async with session_scope(make_sessionmaker(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(runner())
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> None:
+    from app import migrate
+
+    migrate.upgrade(get_settings().database_url, args.revision)
+
+
+def cmd_db_downgrade(args: argparse.Namespace) -> None:
+    from app import migrate
+
+    migrate.downgrade(get_settings().database_url, args.revision)
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    from app.auth.admin import create_user
+    from app.auth.secrets import generate_password
+    from app.models import Role, User
+    from app.organizations.demo import DEMO_USERS, load_demo_tree
+
+    async def work(session: AsyncSession) -> None:
+        added = await load_demo_tree(session)
+        print(f"organizations: {added} added")
+        existing = set((await session.execute(select(User.username))).scalars())
+        created = []
+        for username, role, org in DEMO_USERS:
+            if username in existing:
+                continue
+            password = generate_password()
+            await create_user(session, username, Role(role), org, password)
+            created.append((username, role, org, password))
+        if created:
+            print("demo users (one-time passwords, shown only now):")
+            for username, role, org, password in created:
+                print(f"  {username:10} {role:10} {org:12} {password}")
+        else:
+            print("demo users: already present")
+
+    _run_in_session(work)
+
+
+def cmd_users_create(args: argparse.Namespace) -> None:
+    from app.auth.admin import create_user
+    from app.models import Role
+
+    if not args.password_stdin:
+        sys.exit("use --password-stdin and pipe the password in (it must not appear in shell history)")
+    password = sys.stdin.readline().rstrip("\n")
+    org = args.org or "LY"
+
+    async def work(session: AsyncSession) -> None:
+        user = await create_user(session, args.username, Role(args.role), org, password)
+        print(f"created user {user.username} ({user.role}) in {org}")
+
+    _run_in_session(work)
+
+
+def cmd_clients_create(args: argparse.Namespace) -> None:
+    from app.auth.admin import create_client
+
+    scopes = [s for s in (args.scopes or "feed:read,case:write").split(",") if s]
+
+    async def work(session: AsyncSession) -> None:
+        issued = await create_client(session, args.name, args.org, scopes, utcnow())
+        print(f"client {issued.client.name} bound to {args.org}, scopes {','.join(issued.client.scopes)}")
+        print("API key (shown once; store it now):")
+        print(issued.key)
+
+    _run_in_session(work)
+
+
+def cmd_clients_list(args: argparse.Namespace) -> None:
+    from app.auth.admin import list_clients
+
+    async def work(session: AsyncSession) -> None:
+        now = utcnow()
+        for client, org, keys in await list_clients(session):
+            state = "revoked" if client.revoked_at else "active"
+            live = [
+                k.prefix + (f" (expires {k.expires_at:%Y-%m-%d %H:%M}Z)" if k.expires_at else "")
+                for k in keys
+                if k.revoked_at is None and (k.expires_at is None or k.expires_at > now)
+            ]
+            print(
+                f"{client.name:20} {org.code:10} {state:8} {','.join(client.scopes):22} "
+                f"keys: {', '.join(live)}"
+            )
+
+    _run_in_session(work)
+
+
+def cmd_clients_revoke(args: argparse.Namespace) -> None:
+    from app.auth.admin import revoke_client
+
+    _run_in_session(lambda s: revoke_client(s, args.name, utcnow()))
+    print(f"revoked {args.name}")
+
+
+def cmd_clients_rotate(args: argparse.Namespace) -> None:
+    from app.auth.admin import rotate_client_key
+
+    hours = (
+        args.overlap_hours
+        if args.overlap_hours is not None
+        else get_settings().api_key_rotation_overlap_hours
+    )
+
+    async def work(session: AsyncSession) -> None:
+        issued = await rotate_client_key(session, args.name, timedelta(hours=hours), utcnow())
+        print(f"new key for {args.name} (old keys stay valid for {hours} h):")
+        print(issued.key)
+
+    _run_in_session(work)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+    )
+
+
+def openapi_document() -> dict[str, Any]:
+    from app.main import create_app
+
+    return create_app().openapi()
+
+
+def cmd_openapi(args: argparse.Namespace) -> None:
+    text = json.dumps(openapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+
+
+def cmd_keys_generate(args: argparse.Namespace) -> None:
+    from app.pii.crypto import generate_key
+
+    print(f"JIEFEN_ENCRYPTION_KEY={generate_key()}")
+    print(f"JIEFEN_BLIND_INDEX_KEY={generate_key()}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="jiefen", description="Jiefen 解纷: dispute-mediation case routing")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    p = db.add_parser("upgrade", help="apply migrations")
+    p.add_argument("revision", nargs="?", default="head")
+    p.set_defaults(func=cmd_db_upgrade)
+    p = db.add_parser("downgrade", help="revert migrations")
+    p.add_argument("revision")
+    p.set_defaults(func=cmd_db_downgrade)
+
+    seed = sub.add_parser("seed", help="load data").add_subparsers(dest="seed_command", required=True)
+    seed.add_parser("demo", help="the Liyang organization tree and demo users").set_defaults(
+        func=cmd_seed_demo
+    )
+
+    users = sub.add_parser("users", help="people").add_subparsers(dest="users_command", required=True)
+    p = users.add_parser("create", help="create a user")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=["mediator", "supervisor", "admin"])
+    p.add_argument("--org", help="organization code (default: the city bureau)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_users_create)
+
+    clients = sub.add_parser("clients", help="machine clients").add_subparsers(
+        dest="clients_command", required=True
+    )
+    p = clients.add_parser("create", help="create a client and print its key once")
+    p.add_argument("name")
+    p.add_argument("--org", required=True, help="organization code, e.g. LY-COURT")
+    p.add_argument("--scopes", help="comma-separated: feed:read,case:write")
+    p.set_defaults(func=cmd_clients_create)
+    clients.add_parser("list", help="list clients and their live key prefixes").set_defaults(
+        func=cmd_clients_list
+    )
+    p = clients.add_parser("revoke", help="revoke a client and all its keys")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_clients_revoke)
+    p = clients.add_parser("rotate", help="issue a new key; old keys expire after the overlap")
+    p.add_argument("name")
+    p.add_argument("--overlap-hours", type=float)
+    p.set_defaults(func=cmd_clients_rotate)
+
+    p = sub.add_parser("serve", help="run the HTTP service")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("openapi", help="write the OpenAPI document")
+    p.add_argument("--out", default=str(PROJECT_ROOT / "openapi" / "openapi.json"))
+    p.set_defaults(func=cmd_openapi)
+
+    keys = sub.add_parser("keys", help="secrets").add_subparsers(dest="keys_command", required=True)
+    keys.add_parser("generate", help="print new encryption and blind-index keys").set_defaults(
+        func=cmd_keys_generate
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except DomainError as exc:
+        sys.exit(f"error: {exc.detail}")
+
+
+if __name__ == "__main__":
+    main()

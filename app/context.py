@@ -1,0 +1,40 @@
+"""What a running service holds: settings, the engine and session factory, and the PII keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.pii.crypto import BlindIndex, FieldCipher, load_key
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    cipher: FieldCipher
+    blind_index: BlindIndex
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AppContext:
+        settings = settings.with_keys()
+        assert settings.encryption_key and settings.blind_index_key
+        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        cipher = FieldCipher(
+            primary=(settings.encryption_key_id, load_key(settings.encryption_key)),
+            others={kid: load_key(key) for kid, key in settings.encryption_old_keys.items()},
+        )
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessionmaker=make_sessionmaker(engine),
+            cipher=cipher,
+            blind_index=BlindIndex(load_key(settings.blind_index_key)),
+        )
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,74 @@
+"""Request-scoped dependencies: the unit of work, the caller, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth import service as auth_service
+from app.auth.principal import Principal
+from app.context import AppContext
+from app.db import utcnow
+from app.errors import Forbidden, NotAuthenticated, NotFound
+from app.models import Role
+
+
+def get_context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+async def _unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request. Commits when the endpoint returns, *before* the response is sent (scope=
+    "function"), so a client never sees a success that was not stored; rolls back on any error."""
+    async with get_context(request).sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+Session = Annotated[AsyncSession, Depends(_unit_of_work, scope="function")]
+Context = Annotated[AppContext, Depends(get_context)]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def current_principal(request: Request, session: Session) -> Principal:
+    token = bearer_token(request)
+    if token is None:
+        raise NotAuthenticated()
+    principal = await auth_service.authenticate(session, token, utcnow())
+    request.state.principal_key = principal.key  # for the access log; never personal data
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> object:
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            if principal.is_machine:
+                # A machine key reaches only the machine endpoints; to it the rest does not exist.
+                raise NotFound()
+            raise Forbidden(f"This action needs one of the roles: {', '.join(roles)}.", code="role_required")
+        return principal
+
+    return Depends(check)
+
+
+HumanPrincipal = Annotated[Principal, require_roles(Role.MEDIATOR, Role.SUPERVISOR, Role.ADMIN)]
+SupervisorPrincipal = Annotated[Principal, require_roles(Role.SUPERVISOR, Role.ADMIN)]
+AdminPrincipal = Annotated[Principal, require_roles(Role.ADMIN)]

@@ -1,0 +1,185 @@
+"""Domain errors and their one mapping to RFC 9457 problem details.
+
+Code below the endpoints raises these; :func:`install_problem_handlers` turns each into
+``application/problem+json`` with a stable machine-readable ``code``. Validation failures list every bad field
+in ``errors`` as ``{field, code, message}`` so a form can show each message beside its field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_BASE = "https://jiefen.example.cn/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str  # dotted path into the request body, e.g. "parties.1.id_number"
+    code: str  # e.g. "id_number.checksum"
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+@dataclass
+class DomainError(Exception):
+    """Base of every error a client can cause. Subclasses fix the HTTP status and a default code."""
+
+    detail: str
+    code: str = "error"
+    status: int = 400
+    title: str = "Bad request"
+    extra: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.detail}"
+
+
+class ValidationFailed(DomainError):
+    def __init__(self, errors: list[FieldError], detail: str = "The request has invalid fields.") -> None:
+        super().__init__(detail=detail, code="validation_failed", status=422, title="Invalid request")
+        self.errors = errors
+
+
+class NotAuthenticated(DomainError):
+    def __init__(self, detail: str = "Authentication required.", code: str = "not_authenticated") -> None:
+        super().__init__(
+            detail=detail, code=code, status=401, title="Unauthorized", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+class Forbidden(DomainError):
+    def __init__(self, detail: str, code: str = "forbidden") -> None:
+        super().__init__(detail=detail, code=code, status=403, title="Forbidden")
+
+
+class NotFound(DomainError):
+    """Also what an object outside the caller's scope looks like: its existence is not disclosed."""
+
+    def __init__(self, detail: str = "Not found.", code: str = "not_found") -> None:
+        super().__init__(detail=detail, code=code, status=404, title="Not found")
+
+
+class Conflict(DomainError):
+    def __init__(self, detail: str, code: str = "conflict", **extra: Any) -> None:
+        super().__init__(detail=detail, code=code, status=409, title="Conflict", extra=extra)
+
+
+class PreconditionFailed(DomainError):
+    def __init__(self, detail: str, code: str = "version_mismatch", **extra: Any) -> None:
+        super().__init__(detail=detail, code=code, status=412, title="Precondition failed", extra=extra)
+
+
+class TooManyRequests(DomainError):
+    def __init__(self, detail: str, retry_after: int, code: str = "too_many_requests") -> None:
+        super().__init__(
+            detail=detail,
+            code=code,
+            status=429,
+            title="Too many requests",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+class Gone(DomainError):
+    def __init__(self, detail: str, code: str = "gone") -> None:
+        super().__init__(detail=detail, code=code, status=410, title="Gone")
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    code: str,
+    *,
+    instance: str | None = None,
+    errors: list[FieldError] | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code.replace(".", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = [e.as_dict() for e in errors]
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    # Drop the "body"/"query" prefix and pydantic's union/function tags so the path names the client's field.
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    parts = [p for p in parts if not p.startswith("function-") and "[" not in p]
+    return ".".join(parts) or "body"
+
+
+def _code_of(err: dict[str, Any]) -> str:
+    ctx = err.get("ctx") or {}
+    inner = ctx.get("error")
+    inner_code = getattr(inner, "code", None)
+    if isinstance(inner_code, str):
+        return inner_code
+    return str(err.get("type", "invalid"))
+
+
+def field_errors_from_pydantic(errors: Any) -> list[FieldError]:
+    result = []
+    for err in errors:
+        msg = str(err.get("msg", "invalid"))
+        msg = msg.removeprefix("Value error, ")
+        result.append(FieldError(_field_path(err.get("loc", ())), _code_of(err), msg))
+    return result
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            exc.code,
+            instance=request.url.path,
+            errors=getattr(exc, "errors", None),
+            extra=exc.extra,
+            headers=exc.headers or None,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(
+            422,
+            "Invalid request",
+            "The request has invalid fields.",
+            "validation_failed",
+            instance=request.url.path,
+            errors=field_errors_from_pydantic(exc.errors()),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem_response(
+            exc.status_code,
+            str(exc.detail) if exc.status_code != 404 else "Not found",
+            str(exc.detail),
+            code,
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )

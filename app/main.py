@@ -1,0 +1,66 @@
+"""The ASGI application: ``app.main:app``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from app.auth.views import router as auth_router
+from app.cases.views import router as cases_router
+from app.config import Settings, get_settings
+from app.context import AppContext
+from app.errors import install_problem_handlers
+from app.ops import configure_logging, install_middleware
+from app.ops import router as ops_router
+from app.organizations.views import router as organizations_router
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = (settings or get_settings()).with_keys()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.ctx.close()
+
+    app = FastAPI(
+        title="Jiefen 解纷 — dispute-mediation case routing",
+        version="1.0.0",
+        description=(
+            "Back office of a county-level '1+1+N' non-litigation dispute-resolution platform: intake from "
+            "mediation committees, routing by rules, the 3-working-day dispatch deadline, the court feed."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.ctx = AppContext.from_settings(settings)
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (auth_router, cases_router, organizations_router):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(ops_router)
+    install_problem_handlers(app)
+    install_middleware(app)
+    return app
+
+
+def _create_default_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+_default_app: FastAPI | None = None
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `app.main:app` is built on first access so importing this module (tests, tools) has no side effects.
+    global _default_app
+    if name == "app":
+        if _default_app is None:
+            _default_app = _create_default_app()
+        return _default_app
+    raise AttributeError(name)

@@ -1,0 +1,36 @@
+"""All ORM models, on one metadata, so that Alembic sees the whole schema."""
+
+from app.models.base import Base
+from app.models.case import (
+    Assignment,
+    Case,
+    CaseEvent,
+    CaseReferenceCounter,
+    CaseStatus,
+    IdempotencyKey,
+    Party,
+    PartyRole,
+)
+from app.models.identity import ApiClient, ApiClientKey, AuthToken, LoginAttempt, Role, User
+from app.models.organization import Organization, OrgKind, Tier
+
+__all__ = [
+    "ApiClient",
+    "ApiClientKey",
+    "Assignment",
+    "AuthToken",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CaseReferenceCounter",
+    "CaseStatus",
+    "IdempotencyKey",
+    "LoginAttempt",
+    "OrgKind",
+    "Organization",
+    "Party",
+    "PartyRole",
+    "Role",
+    "Tier",
+    "User",
+]

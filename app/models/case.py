@@ -1,0 +1,187 @@
+"""Cases, their parties, assignments (each hand-off to an organization) and the append-only audit trail."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, BigIntPK, JSONType, Timestamped
+
+
+class CaseStatus(StrEnum):
+    PENDING_DISPATCH = "pending_dispatch"  # 待分派: dispatch clock running
+    DISPATCHED = "dispatched"  # 已分派: waiting for the organization to accept
+    IN_MEDIATION = "in_mediation"  # 调解中
+    RESOLVED = "resolved"  # 已办结: outcome recorded
+    CLOSED = "closed"  # 已归档: follow-up done
+
+
+class Case(Timestamped, Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # Supervisors' and reporting queries: by town and period, by status.
+        Index(None, "town_org_id", "received_at"),
+        Index(None, "status", "received_at"),
+        Index(None, "intake_org_id", "received_at"),
+        Index(None, "current_org_id", "status"),
+        Index(None, "resolved_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. LY-2026-000123
+    category: Mapped[str] = mapped_column(String(30), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    claim_amount_fen: Mapped[int | None] = mapped_column(BigInteger)  # yuan × 100: exact on both databases
+    occurred_on: Mapped[date | None]
+    risk_level: Mapped[str] = mapped_column(String(10), default="low")
+    judicial_confirmation_requested: Mapped[bool] = mapped_column(default=False)
+    applicant_count: Mapped[int] = mapped_column(Integer, default=1)
+    respondent_is_government: Mapped[bool] = mapped_column(default=False)
+    cross_village: Mapped[bool] = mapped_column(default=False)
+    cross_town: Mapped[bool] = mapped_column(default=False)
+    town_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    village_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    intake_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    received_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.PENDING_DISPATCH)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # The routing decision (rule engine output), kept with its explanation.
+    routing_tier: Mapped[str | None] = mapped_column(String(20))
+    routing_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    routing_rule_id: Mapped[str | None] = mapped_column(String(64))
+    routing_rule_set_version: Mapped[int | None]
+    routing_explanation: Mapped[str | None] = mapped_column(Text)
+    routing_flags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+    # Where the case is now (denormalized from the open assignment for lists and scoping).
+    current_tier: Mapped[str | None] = mapped_column(String(20))
+    current_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+
+    # The running dispatch clock (while pending_dispatch).
+    dispatch_clock_started_at: Mapped[datetime | None]
+    dispatch_due_at: Mapped[datetime | None]
+    dispatch_due_provisional: Mapped[bool] = mapped_column(default=False)
+
+    # The outcome, for statistics: which tier and organization resolved it, how.
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    resolved_tier: Mapped[str | None] = mapped_column(String(20))
+    resolved_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+
+class PartyRole(StrEnum):
+    APPLICANT = "applicant"
+    RESPONDENT = "respondent"
+
+
+class Party(Base):
+    """A party to a case. ID number, phone and address are encrypted; the ID has a blind index."""
+
+    __tablename__ = "parties"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(12))  # person | organization
+    name: Mapped[str] = mapped_column(String(100))
+    is_government: Mapped[bool] = mapped_column(default=False)
+    id_number_enc: Mapped[str | None] = mapped_column(Text)
+    id_number_bidx: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    address_enc: Mapped[str | None] = mapped_column(Text)
+    # Kept in the clear (masked on output) so responses need no decryption on the hot path.
+    id_number_masked: Mapped[str | None] = mapped_column(String(24))
+    phone_masked: Mapped[str | None] = mapped_column(String(16))
+    town_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    village_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+
+
+class Assignment(Base):
+    """One hand-off of a case to one organization: dispatched, then accepted or declined, then an outcome."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        # A case has at most one open assignment.
+        Index(
+            "uq_assignments_open_case",
+            "case_id",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+            sqlite_where=text("ended_at IS NULL"),
+        ),
+        Index(None, "organization_id", "dispatched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    tier: Mapped[str] = mapped_column(String(20))
+    clock_started_at: Mapped[datetime]
+    dispatch_due_at: Mapped[datetime | None]
+    dispatched_at: Mapped[datetime]
+    dispatched_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    auto_dispatched: Mapped[bool] = mapped_column(default=False)
+    accepted_at: Mapped[datetime | None]
+    declined_at: Mapped[datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    ended_at: Mapped[datetime | None]
+    # declined | escalated | resolved | withdrawn
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    outcome_detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+class CaseEvent(Base):
+    """Append-only audit trail: one row per transition (who, when, from, to, why)."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index(None, "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    case_version: Mapped[int] = mapped_column(Integer)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"))
+    actor_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class CaseReferenceCounter(Base):
+    """Next human case number per prefix and year (LY-2026-000123): numbering restarts each year."""
+
+    __tablename__ = "case_reference_counters"
+
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class IdempotencyKey(Base):
+    """A claimed ``Idempotency-Key``: per principal, with the body's fingerprint and the first response."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("principal", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    principal: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(200))
+    operation: Mapped[str] = mapped_column(String(60))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int | None]
+    response_body: Mapped[str | None] = mapped_column(Text)  # the exact bytes, so a replay is identical
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
