@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint fmt openapi bench clean
+.PHONY: install run test lint fmt openapi bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,12 @@ fmt: install
 	$(BIN)/ruff check --fix app tests bench
 	$(BIN)/ruff format app tests bench
 
-test: lint
+# Browser tests drive Debian's Chromium (Playwright never downloads one); a CJK font for the screenshots.
+browser:
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || \
+	  { apt-get update -q && apt-get install -y -q chromium fonts-wqy-microhei; }
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 openapi: install

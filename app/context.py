@@ -18,6 +18,7 @@ class AppContext:
     sessionmaker: async_sessionmaker[AsyncSession]
     cipher: FieldCipher
     blind_index: BlindIndex
+    blind_index_key_bytes: bytes  # also keys the CSRF HMAC (with its own label)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:
@@ -34,6 +35,7 @@ class AppContext:
             sessionmaker=make_sessionmaker(engine),
             cipher=cipher,
             blind_index=BlindIndex(load_key(settings.blind_index_key)),
+            blind_index_key_bytes=load_key(settings.blind_index_key),
         )
 
     async def close(self) -> None:

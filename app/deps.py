@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth_service
 from app.auth.principal import Principal
+from app.auth.sessions import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, csrf_valid
 from app.context import AppContext
 from app.db import utcnow
 from app.errors import Forbidden, NotAuthenticated, NotFound
@@ -45,10 +46,22 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+def csrf_key(ctx: AppContext) -> bytes:
+    return ctx.blind_index_key_bytes
+
+
 async def current_principal(request: Request, session: Session) -> Principal:
     token = bearer_token(request)
     if token is None:
-        raise NotAuthenticated()
+        token = request.cookies.get(SESSION_COOKIE)
+        if token is None:
+            raise NotAuthenticated()
+        # A cookie is sent by the browser on its own: a state-changing request must also prove it comes from
+        # our pages. (A bearer token is never sent implicitly, so it needs no such proof.)
+        if request.method not in SAFE_METHODS and not csrf_valid(
+            token, request.headers.get(CSRF_HEADER), csrf_key(get_context(request))
+        ):
+            raise Forbidden("Missing or wrong CSRF token.", code="csrf_failed")
     principal = await auth_service.authenticate(session, token, utcnow())
     request.state.principal_key = principal.key  # for the access log; never personal data
     return principal

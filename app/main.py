@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app.auth.views import router as auth_router
+from app.cases.action_views import router as case_actions_router
 from app.cases.views import router as cases_router
 from app.config import Settings, get_settings
 from app.context import AppContext
@@ -15,6 +16,8 @@ from app.errors import install_problem_handlers
 from app.ops import configure_logging, install_middleware
 from app.ops import router as ops_router
 from app.organizations.views import router as organizations_router
+from app.routing.views import router as routing_router
+from app.web.views import router as web_router
 
 API_PREFIX = "/api/v1"
 
@@ -38,10 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.ctx = AppContext.from_settings(settings)
     api = APIRouter(prefix=API_PREFIX)
-    for router in (auth_router, cases_router, organizations_router):
+    for router in (auth_router, cases_router, case_actions_router, organizations_router, routing_router):
         api.include_router(router)
     app.include_router(api)
     app.include_router(ops_router)
+    app.include_router(web_router)
     install_problem_handlers(app)
     install_middleware(app)
     return app

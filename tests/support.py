@@ -123,3 +123,24 @@ def case_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+async def act(
+    client: httpx.AsyncClient, headers: dict[str, str], case: dict[str, Any], action: str, **body: Any
+) -> httpx.Response:
+    """POST a lifecycle action with the case's current version as If-Match."""
+    return await client.post(
+        f"/api/v1/cases/{case['id']}/{action}",
+        json=body,
+        headers={**headers, "If-Match": f'"{case["version"]}"'},
+    )
+
+
+def person(role: str, name: str, seed: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "role": role,
+        "kind": "person",
+        "name": name,
+        "id_number": make_id_number(random.Random(seed)),
+        **extra,
+    }

@@ -16,15 +16,22 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
+from app.calendar.service import calendar_in_force
 from app.calendar.workdays import SHANGHAI
 from app.cases import repository as repo
+from app.cases.actions import dispatch_to
 from app.cases.presenter import case_out
 from app.cases.schemas import CaseIn
+from app.cases.transitions import Actor, Loaded
 from app.context import AppContext
 from app.errors import FieldError, ValidationFailed
 from app.idempotency import Replay, claim, complete, fingerprint
 from app.models import Case, CaseStatus, Organization, OrgKind, Party
 from app.pii.identity import mask_id_number, mask_phone
+from app.routing import service as routing
+from app.routing.engine import Decision
+from app.routing.service import Candidates
+from app.sla.clock import start_clock
 
 ID_CONTEXT = b"party.id_number"
 PHONE_CONTEXT = b"party.phone"
@@ -115,6 +122,56 @@ def _fen(amount: Any) -> int | None:
     return None if amount is None else int(amount * 100)
 
 
+@dataclass
+class Draft:
+    """A case as submitted, located and with its routing facts, before anything is stored."""
+
+    case: Case
+    places: list[tuple[int, int | None]]  # each party's (town, village)
+    orgs: dict[int, Organization]
+    respondents: int
+
+
+async def draft_case(session: AsyncSession, principal: Principal, body: CaseIn, now: datetime) -> Draft:
+    """Resolve the location and derive the facts routing needs (shared by intake and the dry run)."""
+    location, party_places, orgs = await _resolve_location(session, principal, body)
+    places = []
+    for i in range(len(body.parties)):
+        town_id, village_id = party_places[i]
+        if town_id is None and village_id is None:
+            # A party with no stated place lives where the dispute was registered.
+            town_id, village_id = location.town.id, (location.village.id if location.village else None)
+        assert town_id is not None
+        places.append((town_id, village_id))
+    villages = {v for _, v in places}
+    towns = {t for t, _ in places}
+    case = Case(
+        id=uuid.uuid4(),
+        category=body.category,
+        summary=body.summary,
+        claim_amount_fen=_fen(body.claim_amount),
+        occurred_on=body.occurred_on,
+        risk_level=body.risk_level,
+        judicial_confirmation_requested=body.judicial_confirmation_requested,
+        applicant_count=sum(1 for p in body.parties if p.role == "applicant"),
+        respondent_is_government=any(p.is_government for p in body.parties if p.role == "respondent"),
+        cross_village=len(villages - {None}) > 1,
+        cross_town=len(towns - {None}) > 1,
+        town_org_id=location.town.id,
+        village_org_id=location.village.id if location.village else None,
+        intake_org_id=principal.organization_id,
+        created_by_user_id=principal.user_id,
+        received_at=body.received_at or now,
+        status=CaseStatus.PENDING_DISPATCH,
+        version=1,
+        routing_flags=[],
+        created_at=now,
+        updated_at=now,
+    )
+    respondents = sum(1 for p in body.parties if p.role == "respondent")
+    return Draft(case, places, orgs, respondents)
+
+
 async def create_case(
     session: AsyncSession,
     ctx: AppContext,
@@ -139,89 +196,81 @@ async def create_case(
             return IntakeResult(claimed.status, claimed.body, first["id"], first["version"], replayed=True)
         claim_id = claimed
 
-    location, party_places, orgs = await _resolve_location(session, principal, body)
-    case_id = uuid.uuid4()
-    parties = _party_rows(ctx, case_id, body, location, party_places)
-    villages = {p["village_org_id"] for p in parties}
-    towns = {p["town_org_id"] for p in parties}
-    case = Case(
-        id=case_id,
-        category=body.category,
-        summary=body.summary,
-        claim_amount_fen=_fen(body.claim_amount),
-        occurred_on=body.occurred_on,
-        risk_level=body.risk_level,
-        judicial_confirmation_requested=body.judicial_confirmation_requested,
-        applicant_count=sum(1 for p in body.parties if p.role == "applicant"),
-        respondent_is_government=any(p.is_government for p in body.parties if p.role == "respondent"),
-        cross_village=len(villages - {None}) > 1,
-        cross_town=len(towns - {None}) > 1,
-        town_org_id=location.town.id,
-        village_org_id=location.village.id if location.village else None,
-        intake_org_id=principal.organization_id,
-        created_by_user_id=principal.user_id,
-        received_at=body.received_at or now,
-        status=CaseStatus.PENDING_DISPATCH,
-        version=1,
-        routing_flags=[],
-        dispatch_clock_started_at=now,
-        dispatch_due_provisional=False,
-        created_at=now,
-        updated_at=now,
+    draft = await draft_case(session, principal, body, now)
+    case, orgs = draft.case, draft.orgs
+    parties = _party_rows(ctx, case.id, body, draft.places)
+    start_clock(case, now, await calendar_in_force(session))
+    decision = routing.decide(
+        await routing.rule_set_in_force(session), routing.facts_of(case, draft.respondents)
     )
-    # Routing and the dispatch deadline plug in here (issues 3 and 4); until then a new case waits in
-    # pending_dispatch for a supervisor.
+    found = await apply_decision(session, case, decision)
     case.reference = await repo.next_reference(
         session, ctx.settings.city_reference_prefix, now.astimezone(SHANGHAI).year
     )
+    actor = Actor.of(principal)
+    loaded = Loaded(case, None)
+    loaded.events.append(_created_event(case, actor, now))
+    if found.single is not None:
+        dispatch_to(loaded, found.single, actor, now, auto=True, note=None)
+        orgs[found.single.id] = found.single
     await repo.insert_case(session, _columns(case))
     await repo.insert_parties(session, parties)
-    await repo.insert_event(
-        session,
-        {
-            "case_id": case_id,
-            "type": "case.created",
-            "from_status": None,
-            "to_status": CaseStatus.PENDING_DISPATCH,
-            "case_version": 1,
-            "actor_user_id": principal.user_id,
-            "actor_client_id": principal.client_id,
-            "actor_org_id": principal.organization_id,
-            "reason": None,
-            "data": {"reference": case.reference, "category": case.category},
-            "occurred_at": now,
-        },
-    )
+    if loaded.assignment is not None:
+        loaded.assignment.id = await repo.insert_assignment(session, _columns(loaded.assignment))
+    await repo.insert_events(session, loaded.events)
     party_objs = [Party(**row) for row in parties]
-    body_out = case_out(
-        case, party_objs, orgs | {principal.organization_id: orgs[principal.organization_id]}, None
-    )
+    body_out = case_out(case, party_objs, orgs, loaded.assignment)
     result = body_out.model_dump_json()
     if claim_id is not None:
         await complete(session, claim_id, 201, result)
-    return IntakeResult(201, result, str(case_id), case.version, replayed=False)
+    return IntakeResult(201, result, str(case.id), case.version, replayed=False)
 
 
-def _columns(case: Case) -> dict[str, Any]:
+async def apply_decision(session: AsyncSession, case: Case, decision: Decision) -> Candidates:
+    """Store the rule engine's decision on the case, with the organization it names if exactly one."""
+    case.routing_tier = decision.tier
+    case.routing_selector = decision.selector
+    case.routing_channel = decision.channel
+    case.routing_rule_id = decision.rule_id
+    case.routing_rule_set_version = decision.rule_set_version
+    case.routing_flags = list(decision.flags)
+    found = await routing.candidates_for_case(session, case)
+    case.routing_org_id = found.single.id if found.single else None
+    case.routing_explanation = decision.explanation + (
+        "" if found.single else routing.no_target_note(len(found.organizations))
+    )
+    return found
+
+
+def _created_event(case: Case, actor: Actor, now: datetime) -> dict[str, Any]:
     return {
-        c.key: getattr(case, c.key) for c in Case.__table__.columns if getattr(case, c.key, None) is not None
+        "case_id": case.id,
+        "type": "case.created",
+        "from_status": None,
+        "to_status": CaseStatus.PENDING_DISPATCH,
+        "case_version": 1,
+        "actor_user_id": actor.user_id,
+        "actor_client_id": actor.client_id,
+        "actor_org_id": actor.organization_id,
+        "reason": None,
+        "data": {"reference": case.reference, "category": case.category, "rule": case.routing_rule_id},
+        "occurred_at": now,
+    }
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    """The set attributes of a transient ORM object, as values for a Core insert (no ORM flush cost)."""
+    return {
+        c.key: getattr(row, c.key) for c in row.__table__.columns if getattr(row, c.key, None) is not None
     }
 
 
 def _party_rows(
-    ctx: AppContext,
-    case_id: uuid.UUID,
-    body: CaseIn,
-    location: Location,
-    places: dict[int, tuple[int | None, int | None]],
+    ctx: AppContext, case_id: uuid.UUID, body: CaseIn, places: list[tuple[int, int | None]]
 ) -> list[dict[str, Any]]:
     rows = []
     for i, p in enumerate(body.parties):
         town_id, village_id = places[i]
-        if town_id is None and village_id is None:
-            # A party with no stated place lives where the dispute was registered.
-            town_id = location.town.id
-            village_id = location.village.id if location.village else None
         rows.append(
             {
                 "case_id": case_id,

@@ -13,6 +13,7 @@ from app.models.case import (
 )
 from app.models.identity import ApiClient, ApiClientKey, AuthToken, LoginAttempt, Role, User
 from app.models.organization import Organization, OrgKind, Tier
+from app.models.routing import RoutingRuleSet
 
 __all__ = [
     "ApiClient",
@@ -31,6 +32,7 @@ __all__ = [
     "Party",
     "PartyRole",
     "Role",
+    "RoutingRuleSet",
     "Tier",
     "User",
 ]

@@ -50,10 +50,12 @@ class Case(Timestamped, Base):
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     received_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default=CaseStatus.PENDING_DISPATCH)
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency (If-Match)
 
     # The routing decision (rule engine output), kept with its explanation.
     routing_tier: Mapped[str | None] = mapped_column(String(20))
+    routing_selector: Mapped[str | None] = mapped_column(String(40))  # how the target org is chosen
+    routing_channel: Mapped[str | None] = mapped_column(String(40))
     routing_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     routing_rule_id: Mapped[str | None] = mapped_column(String(64))
     routing_rule_set_version: Mapped[int | None]

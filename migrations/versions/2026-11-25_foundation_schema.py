@@ -193,6 +193,8 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("routing_tier", sa.String(length=20), nullable=True),
+        sa.Column("routing_selector", sa.String(length=40), nullable=True),
+        sa.Column("routing_channel", sa.String(length=40), nullable=True),
         sa.Column("routing_org_id", sa.Integer(), nullable=True),
         sa.Column("routing_rule_id", sa.String(length=64), nullable=True),
         sa.Column("routing_rule_set_version", sa.Integer(), nullable=True),

@@ -24,8 +24,15 @@ async def test_village_mediator_registers_a_case(client, world):
     assert r.status_code == 201, r.text
     case = r.json()
     assert re.fullmatch(r"LY-\d{4}-\d{6}", case["reference"])
-    assert case["status"] == "pending_dispatch"
-    assert case["version"] == 1
+    # A neighbour dispute inside one village routes to that village's committee, dispatched at once.
+    assert case["status"] == "dispatched"
+    assert case["version"] == 2
+    assert case["routing"]["rule"] == "village-default" and case["routing"]["tier"] == "village"
+    assert case["routing"]["organization"]["code"] == "LY-LC-V01"
+    assert "village-default" in case["routing"]["explanation"]
+    assert case["current_organization"]["code"] == "LY-LC-V01"
+    assert case["current_assignment"]["auto_dispatched"] is True
+    assert case["dispatch_due_at"].endswith("+08:00")
     assert case["town"]["code"] == "LY-LC" and case["village"]["code"] == "LY-LC-V01"
     assert case["intake_organization"]["code"] == "LY-LC-V01"
     assert case["claim_amount"] == "3000.00"
@@ -33,15 +40,15 @@ async def test_village_mediator_registers_a_case(client, world):
     assert applicant["id_number"] == make_id_number_masked(case_body()["parties"][0]["id_number"])
     assert applicant["phone"] == "138****8000"
     assert r.headers["location"] == f"/api/v1/cases/{case['id']}"
-    assert r.headers["etag"] == '"1"'
+    assert r.headers["etag"] == '"2"'
     assert case["received_at"].endswith("+08:00")
 
     got = await client.get(f"/api/v1/cases/{case['id']}", headers=headers)
     assert got.status_code == 200
     assert got.json() == case
     events = (await client.get(f"/api/v1/cases/{case['id']}/events", headers=headers)).json()["items"]
-    assert [e["type"] for e in events] == ["case.created"]
-    assert events[0]["to_status"] == "pending_dispatch"
+    assert [e["type"] for e in events] == ["case.created", "case.dispatched"]
+    assert [e["to_status"] for e in events] == ["pending_dispatch", "dispatched"]
 
 
 def make_id_number_masked(id_number: str) -> str:
@@ -154,7 +161,7 @@ async def test_twenty_concurrent_posts_with_one_key_make_one_case(client, world,
     assert {r.status_code for r in responses} == {201}
     assert len({r.text for r in responses}) == 1
     assert await count(app, Case) == 1
-    assert await count(app, CaseEvent) == 1
+    assert await count(app, CaseEvent) == 2  # created + auto-dispatched
 
 
 async def test_mediator_of_another_committee_gets_404(client, world):

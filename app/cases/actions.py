@@ -1,0 +1,265 @@
+"""What each lifecycle action does besides the state change: assignments, routing, clocks, outcomes.
+
+Who may act (DESIGN.md, roles): supervisors dispatch within their scope; only the organization a case is
+assigned to accepts, declines, escalates or records its outcome; withdrawal and closing also by the
+supervising office. Being able to *see* a case is not enough to act on it (403 action_not_permitted).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.auth.scope import supervises_town
+from app.calendar.service import calendar_in_force
+from app.cases.lifecycle import Action, escalation_tier, outcomes_for
+from app.cases.transitions import Actor, Loaded, transition
+from app.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from app.models import Assignment, Case, Organization
+from app.routing import service as routing
+from app.routing.engine import target_label
+from app.sla.clock import start_clock
+
+# How an escalation picks the next rung's organization.
+ESCALATION_SELECTORS: dict[str, tuple[str, str | None]] = {
+    "town": ("case_town_station", None),
+    "city_center": ("city_channel", "general"),
+    "court": ("court", None),
+}
+
+
+def _refuse(what: str) -> Forbidden:
+    return Forbidden(f"Your organization may not {what} this case.", code="action_not_permitted")
+
+
+def _require_assignee(principal: Principal, loaded: Loaded, what: str) -> Assignment:
+    assignment = loaded.assignment
+    if assignment is None or assignment.organization_id != principal.organization_id:
+        raise _refuse(what)
+    return assignment
+
+
+async def _org(session: AsyncSession, org_id: int) -> Organization:
+    return (await session.execute(select(Organization).where(Organization.id == org_id))).scalar_one()
+
+
+def dispatch_to(
+    loaded: Loaded, org: Organization, actor: Actor, now: datetime, *, auto: bool, note: str | None
+) -> None:
+    """pending_dispatch → dispatched: a new assignment carrying the clock it stops."""
+    case = loaded.case
+    assert case.dispatch_clock_started_at is not None
+    late = case.dispatch_due_at is not None and now > case.dispatch_due_at
+    transition(
+        loaded,
+        Action.DISPATCH,
+        actor,
+        now,
+        reason=note,
+        data={"organization": org.code, "tier": org.tier, "auto": auto, "late": late},
+    )
+    loaded.assignment = Assignment(
+        case_id=case.id,
+        organization_id=org.id,
+        tier=org.tier,
+        clock_started_at=case.dispatch_clock_started_at,
+        dispatch_due_at=case.dispatch_due_at,
+        dispatched_at=now,
+        dispatched_by_user_id=actor.user_id,
+        auto_dispatched=auto,
+    )
+    case.current_org_id = org.id
+    case.current_tier = org.tier
+
+
+async def auto_dispatch(
+    session: AsyncSession, loaded: Loaded, actor: Actor, now: datetime, excluded: set[int]
+) -> Organization | None:
+    """Dispatch at once when exactly one active organization qualifies; otherwise wait for a supervisor."""
+    found = await routing.candidates_for_case(session, loaded.case, excluded)
+    if found.single is None:
+        return None
+    dispatch_to(loaded, found.single, actor, now, auto=True, note=None)
+    session.add(loaded.assignment)
+    return found.single
+
+
+async def dispatch(
+    session: AsyncSession,
+    principal: Principal,
+    loaded: Loaded,
+    org_code: str,
+    note: str | None,
+    now: datetime,
+) -> None:
+    if not supervises_town(principal, loaded.case.town_org_id):
+        raise _refuse("dispatch")
+    org = (
+        await session.execute(select(Organization).where(Organization.code == org_code))
+    ).scalar_one_or_none()
+    if org is None or org.kind not in routing.MEDIATING_KINDS:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "organization_code",
+                    "organization.not_mediating",
+                    "No mediating organization with this code.",
+                )
+            ]
+        )
+    if not org.active:
+        raise Conflict(f"{org.name} is deactivated and receives no dispatches.", code="organization.inactive")
+    dispatch_to(loaded, org, Actor.of(principal), now, auto=False, note=note)
+    session.add(loaded.assignment)
+
+
+def accept(principal: Principal, loaded: Loaded, note: str | None, now: datetime) -> None:
+    assignment = _require_assignee(principal, loaded, "accept")
+    transition(loaded, Action.ACCEPT, Actor.of(principal), now, reason=note)
+    assignment.accepted_at = now
+
+
+async def _back_to_pending(session: AsyncSession, loaded: Loaded, now: datetime) -> None:
+    case = loaded.case
+    case.current_org_id = None
+    case.current_tier = None
+    start_clock(case, now, await calendar_in_force(session))
+
+
+async def decline(
+    session: AsyncSession, principal: Principal, loaded: Loaded, reason: str, now: datetime
+) -> None:
+    """dispatched → pending_dispatch, new clock; the decliner is excluded from the next auto-dispatch."""
+    assignment = _require_assignee(principal, loaded, "decline")
+    actor = Actor.of(principal)
+    transition(
+        loaded,
+        Action.DECLINE,
+        actor,
+        now,
+        reason=reason,
+        data={"organization_id": assignment.organization_id},
+    )
+    assignment.declined_at = assignment.ended_at = now
+    assignment.decline_reason = reason
+    assignment.end_reason = "declined"
+    await _back_to_pending(session, loaded, now)
+    loaded.assignment = None
+    await session.flush()
+    await auto_dispatch(session, loaded, actor, now, excluded={assignment.organization_id})
+
+
+async def escalate(
+    session: AsyncSession, principal: Principal, loaded: Loaded, reason: str, now: datetime
+) -> None:
+    """in_mediation → pending_dispatch one rung up; the lower tier's attempt is recorded as failed."""
+    assignment = _require_assignee(principal, loaded, "escalate")
+    case = loaded.case
+    to_tier = escalation_tier(assignment.tier)
+    if to_tier is None:
+        raise Conflict("The court sub-center is the top of the ladder.", code="escalation.top_tier")
+    selector, channel = ESCALATION_SELECTORS[to_tier]
+    actor = Actor.of(principal)
+    transition(
+        loaded,
+        Action.ESCALATE,
+        actor,
+        now,
+        reason=reason,
+        data={"from_tier": assignment.tier, "to_tier": to_tier},
+    )
+    assignment.ended_at = now
+    assignment.end_reason = "escalated"
+    assignment.outcome = "failed"
+    where = target_label(to_tier, selector, channel, case.category)
+    case.routing_tier, case.routing_selector, case.routing_channel = to_tier, selector, channel
+    case.routing_rule_id = "escalation"
+    case.routing_explanation = (
+        f"原承办层级（{assignment.tier}）调解不成或超出职责，上交：{reason}；分派至{where}。"
+    )
+    found = await routing.candidates_for_case(session, case)
+    case.routing_org_id = found.single.id if found.single else None
+    await _back_to_pending(session, loaded, now)
+    loaded.assignment = None
+    await session.flush()
+    if found.single is None:
+        case.routing_explanation += routing.no_target_note(len(found.organizations))
+    await auto_dispatch(session, loaded, actor, now, excluded=set())
+
+
+def _resolve(
+    case: Case, assignment: Assignment | None, outcome: str, detail: dict[str, Any], now: datetime
+) -> None:
+    case.outcome = outcome
+    case.resolved_at = now
+    if assignment is not None:
+        assignment.ended_at = now
+        assignment.end_reason = "withdrawn" if outcome == "withdrawn" else "resolved"
+        assignment.outcome = outcome
+        assignment.outcome_detail = detail
+        case.resolved_tier = assignment.tier
+        case.resolved_org_id = assignment.organization_id
+
+
+async def record_outcome(
+    session: AsyncSession,
+    principal: Principal,
+    loaded: Loaded,
+    outcome: str,
+    detail: dict[str, Any],
+    now: datetime,
+) -> None:
+    assignment = _require_assignee(principal, loaded, "record the outcome of")
+    org = await _org(session, assignment.organization_id)
+    allowed = outcomes_for(assignment.tier, org.channel)
+    if outcome not in allowed:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "outcome", "outcome.not_allowed_here", f"This organization may record: {sorted(allowed)}."
+                )
+            ]
+        )
+    transition(
+        loaded,
+        Action.OUTCOME,
+        Actor.of(principal),
+        now,
+        reason=detail.get("note"),
+        data={"outcome": outcome, **detail},
+    )
+    _resolve(loaded.case, assignment, outcome, detail, now)
+    loaded.assignment = None
+
+
+def withdraw(principal: Principal, loaded: Loaded, reason: str, now: datetime) -> None:
+    case, assignment = loaded.case, loaded.assignment
+    may = (
+        supervises_town(principal, case.town_org_id)
+        or (assignment is not None and assignment.organization_id == principal.organization_id)
+        or (assignment is None and case.intake_org_id == principal.organization_id)
+    )
+    if not may:
+        raise _refuse("withdraw")
+    transition(
+        loaded, Action.WITHDRAW, Actor.of(principal), now, reason=reason, data={"outcome": "withdrawn"}
+    )
+    _resolve(case, assignment, "withdrawn", {"reason": reason}, now)
+    case.current_org_id = case.current_org_id if assignment else None
+    loaded.assignment = None
+
+
+def close(principal: Principal, loaded: Loaded, follow_up_note: str, now: datetime) -> None:
+    case = loaded.case
+    may = supervises_town(principal, case.town_org_id) or principal.organization_id in (
+        case.resolved_org_id,
+        case.intake_org_id,
+    )
+    if not may:
+        raise _refuse("close")
+    transition(loaded, Action.CLOSE, Actor.of(principal), now, reason=follow_up_note)
+    case.closed_at = now

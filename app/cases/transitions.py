@@ -1,0 +1,114 @@
+"""The one place a case changes state: version check, allowed-transition check, the change, one audit event.
+
+Every action below goes through :func:`transition`, inside the request's transaction. The case row is read
+``FOR UPDATE`` (PostgreSQL) and its version compared with what the client last saw, so of two concurrent
+writers one wins and the other gets 412; an action not allowed from the current state gets 409.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal
+from app.auth.scope import case_scope
+from app.cases import repository as repo
+from app.cases.lifecycle import EVENT_TYPES, Action, allowed_actions, next_status
+from app.errors import Conflict, NotFound, PreconditionFailed
+from app.models import Assignment, Case, CaseEvent
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who causes a transition: a principal, or the system (auto-dispatch) acting for one."""
+
+    user_id: int | None
+    client_id: int | None
+    organization_id: int | None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        return cls(principal.user_id, principal.client_id, principal.organization_id)
+
+
+@dataclass
+class Loaded:
+    case: Case
+    assignment: Assignment | None
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def load(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, expected_version: int
+) -> Loaded:
+    """Lock the case and check the client's version. Out of scope looks like absent (404)."""
+    case = await repo.get_case_for_update(session, case_id, case_scope(principal))
+    if case is None:
+        raise NotFound("No such case.", code="case.not_found")
+    if case.version != expected_version:
+        raise PreconditionFailed(
+            f"The case changed since version {expected_version}; reload it (current version {case.version}).",
+            current_version=case.version,
+        )
+    assignment = (
+        await session.execute(
+            select(Assignment)
+            .where(Assignment.case_id == case.id, Assignment.ended_at.is_(None))
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    return Loaded(case, assignment)
+
+
+def transition(
+    loaded: Loaded,
+    action: Action,
+    actor: Actor,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Move the case to the state ``action`` leads to and queue its audit event (written by :func:`flush`)."""
+    case = loaded.case
+    target = next_status(action, case.status)
+    if target is None:
+        raise Conflict(
+            f"Cannot {action} a case that is {case.status}.",
+            code="transition_not_allowed",
+            current_status=case.status,
+            allowed_actions=[str(a) for a in allowed_actions(case.status)],
+        )
+    previous = case.status
+    case.status = target
+    case.version += 1
+    case.updated_at = now
+    loaded.events.append(
+        {
+            "case_id": case.id,
+            "type": EVENT_TYPES[action],
+            "from_status": previous,
+            "to_status": target,
+            "case_version": case.version,
+            "actor_user_id": actor.user_id,
+            "actor_client_id": actor.client_id,
+            "actor_org_id": actor.organization_id,
+            "reason": reason,
+            "data": data or {},
+            "occurred_at": now,
+        }
+    )
+
+
+async def flush(session: AsyncSession, loaded: Loaded) -> list[dict[str, Any]]:
+    """Write the case change and its audit events in the current transaction."""
+    await session.flush()
+    if loaded.events:
+        await session.execute(insert(CaseEvent), loaded.events)
+    written, loaded.events = loaded.events, []
+    return written

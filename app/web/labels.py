@@ -1,0 +1,108 @@
+"""Chinese labels and the page-side SLA mark. Pure: no I/O, ``now`` is an argument."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.calendar.workdays import SHANGHAI
+from app.routing.engine import CATEGORIES, RISK_LABELS, TIER_LABELS
+
+STATUS_LABELS: dict[str, str] = {
+    "pending_dispatch": "待分派",
+    "dispatched": "已分派",
+    "in_mediation": "调解中",
+    "resolved": "已办结",
+    "closed": "已归档",
+}
+
+# Event types of the audit timeline; the part after "case." is enough to name the step.
+EVENT_LABELS: dict[str, str] = {
+    "created": "登记",
+    "routed": "分流",
+    "dispatched": "分派",
+    "accepted": "受理",
+    "declined": "退回",
+    "escalated": "上交（升级）",
+    "outcome": "记录结果",
+    "outcome_recorded": "记录结果",
+    "resolved": "办结",
+    "withdrawn": "撤回",
+    "closed": "归档",
+    "deadline_recomputed": "重算分派期限",
+    "sla_breached": "超过分派期限",
+    "breached": "超过分派期限",
+}
+
+OUTCOME_LABELS: dict[str, str] = {
+    "settled": "调解成功",
+    "failed": "调解不成",
+    "withdrawn": "撤回",
+    "referred_to_litigation": "转诉讼",
+    "judicially_confirmed": "司法确认",
+}
+
+PARTY_ROLE_LABELS = {"applicant": "申请人", "respondent": "被申请人"}
+AT_RISK_WINDOW = timedelta(hours=24)
+
+
+def category_label(code: str | None) -> str:
+    return CATEGORIES.get(code or "", code or "—")
+
+
+def status_label(code: str | None) -> str:
+    return STATUS_LABELS.get(code or "", code or "—")
+
+
+def tier_label(code: str | None) -> str:
+    return TIER_LABELS.get(code or "", code or "—")
+
+
+def risk_label(code: str | None) -> str:
+    return RISK_LABELS.get(code or "", code or "—")
+
+
+def event_label(event_type: str) -> str:
+    key = event_type.removeprefix("case.").removeprefix("sla.").replace(".", "_")
+    return EVENT_LABELS.get(key, event_type)
+
+
+def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Asia/Shanghai wall time; a due time of exactly 24:00 reads as "24:00" of the day before."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(SHANGHAI)
+    if fmt.endswith("%H:%M") and (local.hour, local.minute, local.second) == (0, 0, 0):
+        # "end of the 3rd working day" is midnight: say 24:00 of that day, as the rule is written.
+        return (local - timedelta(days=1)).strftime(fmt.replace("%H:%M", "24:00"))
+    return local.strftime(fmt)
+
+
+def sla_mark(case: dict[str, Any], now: datetime) -> str | None:
+    """ "late", "at_risk" or None for a case (as the API shapes it).
+
+    A ``breach`` field, when the API provides one, wins. Otherwise: late when still waiting for dispatch
+    after the due time; at risk when waiting and due within 24 hours.
+    """
+    breach = case.get("breach")
+    if breach:
+        return "late"
+    due = case.get("dispatch_due_at")
+    if due is None or case.get("status") != "pending_dispatch":
+        return None
+    if isinstance(due, str):
+        due = datetime.fromisoformat(due)
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=UTC)
+    if now > due:
+        return "late"
+    if due - now <= AT_RISK_WINDOW:
+        return "at_risk"
+    return None
+
+
+SLA_LABELS = {"late": "已超期", "at_risk": "即将超期"}
