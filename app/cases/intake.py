@@ -20,6 +20,7 @@ from app.calendar.service import calendar_in_force
 from app.calendar.workdays import SHANGHAI
 from app.cases import repository as repo
 from app.cases.actions import dispatch_to
+from app.cases.events import write_events
 from app.cases.presenter import case_out
 from app.cases.schemas import CaseIn
 from app.cases.transitions import Actor, Loaded
@@ -217,7 +218,7 @@ async def create_case(
     await repo.insert_parties(session, parties)
     if loaded.assignment is not None:
         loaded.assignment.id = await repo.insert_assignment(session, _columns(loaded.assignment))
-    await repo.insert_events(session, loaded.events)
+    await write_events(session, case, loaded.events)
     party_objs = [Party(**row) for row in parties]
     body_out = case_out(case, party_objs, orgs, loaded.assignment)
     result = body_out.model_dump_json()

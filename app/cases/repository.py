@@ -55,10 +55,6 @@ async def insert_parties(session: AsyncSession, rows: list[dict[str, Any]]) -> N
     await session.execute(insert(Party), rows)
 
 
-async def insert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    await session.execute(insert(CaseEvent), rows)
-
-
 async def insert_assignment(session: AsyncSession, values: dict[str, Any]) -> int:
     return int(
         (await session.execute(insert(Assignment).values(**values).returning(Assignment.id))).scalar_one()

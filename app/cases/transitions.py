@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scope import case_scope
 from app.cases import repository as repo
+from app.cases.events import write_events
 from app.cases.lifecycle import EVENT_TYPES, Action, allowed_actions, next_status
 from app.errors import Conflict, NotFound, PreconditionFailed
-from app.models import Assignment, Case, CaseEvent
+from app.models import Assignment, Case
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,6 @@ def transition(
 async def flush(session: AsyncSession, loaded: Loaded) -> list[dict[str, Any]]:
     """Write the case change and its audit events in the current transaction."""
     await session.flush()
-    if loaded.events:
-        await session.execute(insert(CaseEvent), loaded.events)
+    await write_events(session, loaded.case, loaded.events)
     written, loaded.events = loaded.events, []
     return written
