@@ -79,3 +79,29 @@ async def test_organizations_tree(client, world):
         await client.get("/api/v1/organizations", params={"tier": "specialised"}, headers=headers)
     ).json()
     assert len(specialised) == 7 and all(o["category"] for o in specialised)
+
+
+async def test_admin_creates_and_deactivates_organizations(client, world):
+    admin = await login(client, world, "admin")
+    body = {
+        "code": "LY-LC-V04",
+        "name": "新建社区人民调解委员会",
+        "kind": "village_committee",
+        "parent_code": "LY-LC",
+    }
+    assert (
+        await client.post("/api/v1/organizations", json=body, headers=await login(client, world, "lc_sfs"))
+    ).status_code == 403
+    r = await client.post("/api/v1/organizations", json=body, headers=admin)
+    assert r.status_code == 201, r.text
+    assert (r.json()["tier"], r.json()["town_code"], r.json()["parent_code"]) == ("village", "LY-LC", "LY-LC")
+    assert (await client.post("/api/v1/organizations", json=body, headers=admin)).status_code == 409
+    wrong = await client.post(
+        "/api/v1/organizations", json={**body, "code": "LY-X", "parent_code": "LY-CC"}, headers=admin
+    )
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["code"] == "parent.wrong_kind"
+    r = await client.patch("/api/v1/organizations/LY-LC-V04", json={"active": False}, headers=admin)
+    assert r.status_code == 200 and r.json()["active"] is False
+    assert (
+        await client.patch("/api/v1/organizations/NOPE", json={"active": False}, headers=admin)
+    ).status_code == 404
