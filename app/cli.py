@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -172,6 +173,64 @@ def cmd_openapi(args: argparse.Namespace) -> None:
         print(f"wrote {args.out}")
 
 
+def cmd_sla_sweep(args: argparse.Namespace) -> None:
+    from app.sla.sweep import sweep
+
+    async def work(session: AsyncSession) -> None:
+        result = await sweep(session, utcnow())
+        if not result.ran:
+            print("another sweep is running; skipped")
+            return
+        print(
+            f"breaches recorded: {result.breaches_recorded}; "
+            f"deadlines recomputed: {result.deadlines_recomputed}"
+        )
+
+    _run_in_session(work)
+
+
+def cmd_calendar_load(args: argparse.Namespace) -> None:
+    import yaml
+    from pydantic import ValidationError
+
+    from app.calendar.schedule_format import YearScheduleIn
+    from app.calendar.service import store_year
+    from app.sla.sweep import recompute_open_deadlines
+
+    try:
+        schedule = YearScheduleIn.model_validate(yaml.safe_load(Path(args.file).read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        sys.exit(f"error: {args.file} is not a valid schedule:\n{exc}")
+
+    async def work(session: AsyncSession) -> None:
+        now = utcnow()
+        calendar = await store_year(session, schedule, None, now)
+        changed = await recompute_open_deadlines(session, calendar, now)
+        print(f"loaded {schedule.year} ({calendar.version}); open deadlines recomputed: {changed}")
+
+    _run_in_session(work)
+
+
+def cmd_court_pull(args: argparse.Namespace) -> None:
+    import httpx
+
+    from app.feed.client import FeedError, Puller
+
+    async def run() -> int:
+        async with httpx.AsyncClient(base_url=args.url) as client:
+            puller = Puller(
+                client, args.key, Path(args.state), Path(args.out), limit=args.limit, wait=args.wait
+            )
+            return await puller.run(once=args.once)
+
+    try:
+        print(f"events written: {asyncio.run(run())}")
+    except FeedError as exc:
+        sys.exit(f"error: {exc}")
+    except KeyboardInterrupt:
+        print("stopped; the next run resumes from the saved cursor")
+
+
 def cmd_keys_generate(args: argparse.Namespace) -> None:
     from app.pii.crypto import generate_key
 
@@ -232,6 +291,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("openapi", help="write the OpenAPI document")
     p.add_argument("--out", default=str(PROJECT_ROOT / "openapi" / "openapi.json"))
     p.set_defaults(func=cmd_openapi)
+
+    sla = sub.add_parser("sla", help="dispatch deadlines").add_subparsers(dest="sla_command", required=True)
+    sla.add_parser("sweep", help="record breaches of clocks past due (idempotent)").set_defaults(
+        func=cmd_sla_sweep
+    )
+
+    cal = sub.add_parser("calendar", help="the official calendar").add_subparsers(
+        dest="cal_command", required=True
+    )
+    p = cal.add_parser("load", help="load a year's schedule (JSON or YAML) and recompute open deadlines")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_calendar_load)
+
+    court = sub.add_parser("court", help="the court sub-center's reference client").add_subparsers(
+        dest="court_command", required=True
+    )
+    p = court.add_parser("pull", help="pull the feed into a JSON Lines file, resumably, each event once")
+    p.add_argument("--url", required=True, help="e.g. https://jiefen.example.cn")
+    p.add_argument("--key", default=os.environ.get("JIEFEN_API_KEY"), help="API key (or JIEFEN_API_KEY)")
+    p.add_argument("--state", required=True, help="state file (cursor and output size)")
+    p.add_argument("--out", required=True, help="JSON Lines output, appended")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--wait", type=int, default=20, help="long-poll seconds")
+    p.add_argument("--once", action="store_true", help="stop when caught up")
+    p.set_defaults(func=cmd_court_pull)
 
     keys = sub.add_parser("keys", help="secrets").add_subparsers(dest="keys_command", required=True)
     keys.add_parser("generate", help="print new encryption and blind-index keys").set_defaults(

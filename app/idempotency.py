@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import prepared
 from app.errors import Conflict, FieldError, ValidationFailed
 from app.models import IdempotencyKey
+from app.prepared import Prepared
 
 MAX_KEY_LENGTH = 200
 
@@ -43,6 +46,35 @@ def check_key(key: str) -> str:
     return key
 
 
+_TABLE = IdempotencyKey.__table__
+assert isinstance(_TABLE, Table)
+_KEYS = _TABLE.c
+
+
+def _claim_statement(dialect_insert: Any) -> Any:
+    return (
+        dialect_insert(_TABLE)
+        .on_conflict_do_nothing(index_elements=[_KEYS.principal, _KEYS.key])
+        .returning(_KEYS.id)
+    )
+
+
+# Built once (see app/cases/sql.py for why); ON CONFLICT needs the dialect's own insert construct.
+_CLAIM = Prepared(
+    _claim_statement(postgresql.insert),
+    keys=("principal", "key", "operation", "fingerprint", "created_at", "expires_at"),
+    sqlite=_claim_statement(sqlite.insert),
+)
+_STORED = select(_KEYS.operation, _KEYS.fingerprint, _KEYS.response_status, _KEYS.response_body).where(
+    _KEYS.principal == bindparam("principal"), _KEYS.key == bindparam("key")
+)
+_COMPLETE = Prepared(
+    update(_TABLE)
+    .where(_KEYS.id == bindparam("claim_id"))
+    .values(response_status=bindparam("status"), response_body=bindparam("body"))
+)
+
+
 async def claim(
     session: AsyncSession,
     *,
@@ -54,29 +86,18 @@ async def claim(
     retention: timedelta,
 ) -> int | Replay:
     """Claim ``key`` for this request (returns the claim's id) or return the stored response to replay."""
-    from app.db import dialect_insert
-
-    stmt = (
-        dialect_insert(session, IdempotencyKey)
-        .values(
-            principal=principal,
-            key=key,
-            operation=operation,
-            fingerprint=fingerprint_,
-            created_at=now,
-            expires_at=now + retention,
-        )
-        .on_conflict_do_nothing(index_elements=["principal", "key"])
-        .returning(IdempotencyKey.id)
-    )
-    claimed = (await session.execute(stmt)).scalar_one_or_none()
+    row = {
+        "principal": principal,
+        "key": key,
+        "operation": operation,
+        "fingerprint": fingerprint_,
+        "created_at": now,
+        "expires_at": now + retention,
+    }
+    claimed = await prepared.fetchval(session, _CLAIM, row)
     if claimed is not None:
         return int(claimed)
-    existing = (
-        await session.execute(
-            select(IdempotencyKey).where(IdempotencyKey.principal == principal, IdempotencyKey.key == key)
-        )
-    ).scalar_one()
+    existing = (await session.execute(_STORED, {"principal": principal, "key": key})).one()
     if existing.operation != operation or existing.fingerprint != fingerprint_:
         raise ValidationFailed(
             [
@@ -96,8 +117,4 @@ async def claim(
 
 
 async def complete(session: AsyncSession, claim_id: int, status: int, body: str) -> None:
-    await session.execute(
-        update(IdempotencyKey)
-        .where(IdempotencyKey.id == claim_id)
-        .values(response_status=status, response_body=body)
-    )
+    await prepared.execute(session, _COMPLETE, {"claim_id": claim_id, "status": status, "body": body})

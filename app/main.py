@@ -8,15 +8,20 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app.auth.views import router as auth_router
+from app.calendar.views import router as calendar_router
 from app.cases.action_views import router as case_actions_router
 from app.cases.views import router as cases_router
 from app.config import Settings, get_settings
 from app.context import AppContext
 from app.errors import install_problem_handlers
+from app.feed.court_views import router as court_router
+from app.feed.views import router as feed_router
 from app.ops import configure_logging, install_middleware
 from app.ops import router as ops_router
 from app.organizations.views import router as organizations_router
 from app.routing.views import router as routing_router
+from app.sla import background as sla_background
+from app.sla.views import router as sla_router
 from app.web.views import router as web_router
 
 API_PREFIX = "/api/v1"
@@ -27,7 +32,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = sla_background.start(app.state.ctx)
         yield
+        await sla_background.stop(sweeper)
         await app.state.ctx.close()
 
     app = FastAPI(
@@ -41,7 +48,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.ctx = AppContext.from_settings(settings)
     api = APIRouter(prefix=API_PREFIX)
-    for router in (auth_router, cases_router, case_actions_router, organizations_router, routing_router):
+    for router in (
+        auth_router,
+        cases_router,
+        case_actions_router,
+        organizations_router,
+        routing_router,
+        sla_router,
+        calendar_router,
+        feed_router,
+        court_router,
+    ):
         api.include_router(router)
     app.include_router(api)
     app.include_router(ops_router)

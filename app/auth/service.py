@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -89,33 +89,41 @@ async def logout(session: AsyncSession, token: str, now: datetime) -> None:
     )
 
 
+_tokens, _users, _orgs = AuthToken.__table__.c, User.__table__.c, Organization.__table__.c
+# Built once, and only the columns a Principal needs: no User/Organization entities per request. Checked
+# against the database on every request (no cache), so a logout or a deactivated user takes effect at once
+# on every replica.
+_USER_BY_TOKEN = (
+    select(_users.id, _users.role, _users.username, _orgs.id, _orgs.kind, _orgs.town_id)
+    .select_from(
+        AuthToken.__table__.join(User.__table__, _tokens.user_id == _users.id).join(
+            Organization.__table__, _orgs.id == _users.organization_id
+        )
+    )
+    .where(
+        _tokens.token_hash == bindparam("token_hash"),
+        _tokens.revoked_at.is_(None),
+        _tokens.expires_at > bindparam("now"),
+        _users.active.is_(True),
+    )
+)
+
+
 async def authenticate(session: AsyncSession, token: str, now: datetime) -> Principal:
     if token.startswith(API_KEY_PREFIX):
         return await _authenticate_client(session, token, now)
-    row = (
-        await session.execute(
-            select(User, Organization)
-            .join(AuthToken, AuthToken.user_id == User.id)
-            .join(Organization, Organization.id == User.organization_id)
-            .where(
-                AuthToken.token_hash == sha256_hex(token),
-                AuthToken.revoked_at.is_(None),
-                AuthToken.expires_at > now,
-                User.active.is_(True),
-            )
-        )
-    ).one_or_none()
+    row = (await session.execute(_USER_BY_TOKEN, {"token_hash": sha256_hex(token), "now": now})).one_or_none()
     if row is None:
         raise NotAuthenticated("The token is invalid, expired or revoked.", code="invalid_token")
-    user, org = row
+    user_id, role, username, org_id, org_kind, town_id = row
     return Principal(
         kind="user",
-        id=user.id,
-        role=Role(user.role),
-        organization_id=org.id,
-        organization_kind=org.kind,
-        town_id=org.town_id,
-        name=user.username,
+        id=user_id,
+        role=Role(role),
+        organization_id=org_id,
+        organization_kind=org_kind,
+        town_id=town_id,
+        name=username,
     )
 
 

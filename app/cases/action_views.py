@@ -1,14 +1,13 @@
-"""POST /cases/{id}/dispatch|accept|decline|escalate|outcome|withdraw|close.
+"""POST /cases/{id}/dispatch|accept|decline|escalate|outcome|withdraw|close, from one table of actions.
 
 Each needs the version the client last saw, as ``If-Match: "N"`` or a ``version`` field: a stale one gets
 412 (reload and retry), a missing one 428, an action not allowed in the current state 409.
 """
 
-from __future__ import annotations
-
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -105,111 +104,91 @@ async def run_action(
 
 RESPONSES: dict[int | str, dict[str, Any]] = {403: {}, 404: {}, 409: {}, 412: {}, 422: {}, 428: {}}
 
-
-@router.post("/{case_id}/dispatch", responses=RESPONSES)
-async def dispatch(
-    case_id: uuid.UUID,
-    body: DispatchIn,
-    session: Session,
-    principal: HumanPrincipal,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    """Assign the case to an organization (supervisors, within their town; the city bureau anywhere)."""
-    now = utcnow()
-    return await run_action(
-        session,
-        principal,
-        case_id,
-        expected_version(if_match, body),
-        lambda c: actions.dispatch(session, principal, c, body.organization_code, body.note, now),
-    )
+Apply = Callable[[AsyncSession, Principal, Loaded, Any, datetime], Awaitable[None] | None]
 
 
-@router.post("/{case_id}/accept", responses=RESPONSES)
-async def accept(
-    case_id: uuid.UUID, body: NoteIn, session: Session, principal: HumanPrincipal, if_match: IfMatch = None
-) -> JSONResponse:
-    """受理: the assigned organization takes the case on."""
-    now = utcnow()
-    return await run_action(
-        session,
-        principal,
-        case_id,
-        expected_version(if_match, body),
-        lambda c: actions.accept(principal, c, body.note, now),
-    )
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    body: type[_Action]
+    apply: Apply
+    doc: str
 
 
-@router.post("/{case_id}/decline", responses=RESPONSES)
-async def decline(
-    case_id: uuid.UUID, body: ReasonIn, session: Session, principal: HumanPrincipal, if_match: IfMatch = None
-) -> JSONResponse:
-    """退回: back to pending dispatch with a new clock; the decliner is skipped by the next auto-dispatch."""
-    now = utcnow()
-    return await run_action(
-        session,
-        principal,
-        case_id,
-        expected_version(if_match, body),
-        lambda c: actions.decline(session, principal, c, body.reason, now),
-    )
+# No `from __future__ import annotations` in this module: the endpoints below are built in a loop, and
+# FastAPI must see each one's real body model, not a string naming a loop variable.
+ACTIONS: dict[str, ActionSpec] = {
+    a.name: a
+    for a in [
+        ActionSpec(
+            "dispatch",
+            DispatchIn,
+            lambda s, p, c, b, now: actions.dispatch(s, p, c, b.organization_code, b.note, now),
+            "分派: assign the case to an organization (supervisors in their town; the city bureau anywhere).",
+        ),
+        ActionSpec(
+            "accept",
+            NoteIn,
+            lambda s, p, c, b, now: actions.accept(p, c, b.note, now),
+            "受理: the assignee takes it on.",
+        ),
+        ActionSpec(
+            "decline",
+            ReasonIn,
+            lambda s, p, c, b, now: actions.decline(s, p, c, b.reason, now),
+            "退回: back to pending dispatch with a new clock; the decliner is skipped by the next "
+            "auto-dispatch (the court's declines go to the city non-litigation center).",
+        ),
+        ActionSpec(
+            "escalate",
+            ReasonIn,
+            lambda s, p, c, b, now: actions.escalate(s, p, c, b.reason, now),
+            "上交: mediation failed or beyond competence; one tier up, with a new clock.",
+        ),
+        ActionSpec(
+            "outcome",
+            OutcomeIn,
+            lambda s, p, c, b, now: actions.record_outcome(s, p, c, b.outcome, b.detail(), now),
+            "办结: the outcome (settled, failed, …; judicial confirmation at the court; decisions on the "
+            "administrative-review channel).",
+        ),
+        ActionSpec(
+            "withdraw",
+            ReasonIn,
+            lambda s, p, c, b, now: actions.withdraw(s, p, c, b.reason, now),
+            "撤回: the applicant withdraws; the case is resolved as withdrawn.",
+        ),
+        ActionSpec(
+            "close",
+            CloseIn,
+            lambda s, p, c, b, now: actions.close(p, c, b.follow_up_note, now),
+            "归档: after the follow-up visit (回访), with its note.",
+        ),
+    ]
+}
 
 
-@router.post("/{case_id}/escalate", responses=RESPONSES)
-async def escalate(
-    case_id: uuid.UUID, body: ReasonIn, session: Session, principal: HumanPrincipal, if_match: IfMatch = None
-) -> JSONResponse:
-    """上交: mediation failed or beyond competence; the case goes one tier up with a new clock."""
-    now = utcnow()
-    return await run_action(
-        session,
-        principal,
-        case_id,
-        expected_version(if_match, body),
-        lambda c: actions.escalate(session, principal, c, body.reason, now),
-    )
+def _endpoint(spec: ActionSpec) -> Callable[..., Awaitable[JSONResponse]]:
+    async def endpoint(
+        case_id: uuid.UUID,
+        body: spec.body,  # type: ignore[name-defined]
+        session: Session,
+        principal: HumanPrincipal,
+        if_match: IfMatch = None,
+    ) -> JSONResponse:
+        now = utcnow()
+        return await run_action(
+            session,
+            principal,
+            case_id,
+            expected_version(if_match, body),
+            lambda loaded: spec.apply(session, principal, loaded, body, now),
+        )
+
+    endpoint.__doc__ = spec.doc
+    endpoint.__name__ = spec.name
+    return endpoint
 
 
-@router.post("/{case_id}/outcome", responses=RESPONSES)
-async def outcome(
-    case_id: uuid.UUID, body: OutcomeIn, session: Session, principal: HumanPrincipal, if_match: IfMatch = None
-) -> JSONResponse:
-    """办结: record the outcome (settled, failed, …; administrative-review decisions on that channel)."""
-    now = utcnow()
-    return await run_action(
-        session,
-        principal,
-        case_id,
-        expected_version(if_match, body),
-        lambda c: actions.record_outcome(session, principal, c, body.outcome, body.detail(), now),
-    )
-
-
-@router.post("/{case_id}/withdraw", responses=RESPONSES)
-async def withdraw(
-    case_id: uuid.UUID, body: ReasonIn, session: Session, principal: HumanPrincipal, if_match: IfMatch = None
-) -> JSONResponse:
-    """撤回: the applicant withdraws; the case is resolved as withdrawn."""
-    now = utcnow()
-    return await run_action(
-        session,
-        principal,
-        case_id,
-        expected_version(if_match, body),
-        lambda c: actions.withdraw(principal, c, body.reason, now),
-    )
-
-
-@router.post("/{case_id}/close", responses=RESPONSES)
-async def close(
-    case_id: uuid.UUID, body: CloseIn, session: Session, principal: HumanPrincipal, if_match: IfMatch = None
-) -> JSONResponse:
-    """归档: after the follow-up visit (回访), with its note."""
-    now = utcnow()
-    return await run_action(
-        session,
-        principal,
-        case_id,
-        expected_version(if_match, body),
-        lambda c: actions.close(principal, c, body.follow_up_note, now),
-    )
+for _spec in ACTIONS.values():
+    router.post(f"/{{case_id}}/{_spec.name}", responses=RESPONSES, name=_spec.name)(_endpoint(_spec))

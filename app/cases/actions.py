@@ -7,7 +7,7 @@ supervising office. Being able to *see* a case is not enough to act on it (403 a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,13 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.auth.scope import supervises_town
 from app.calendar.service import calendar_in_force
+from app.calendar.workdays import SHANGHAI
 from app.cases.lifecycle import Action, escalation_tier, outcomes_for
 from app.cases.transitions import Actor, Loaded, transition
 from app.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from app.models import Assignment, Case, Organization
 from app.routing import service as routing
 from app.routing.engine import target_label
-from app.sla.clock import start_clock
+from app.sla.clock import start_clock, stop_clock
+
+# 人民调解法 第三十三条: the parties may jointly apply for judicial confirmation within 30 days of the
+# mediation agreement taking effect.
+JUDICIAL_CONFIRMATION_WINDOW = timedelta(days=30)
 
 # How an escalation picks the next rung's organization.
 ESCALATION_SELECTORS: dict[str, tuple[str, str | None]] = {
@@ -69,6 +74,7 @@ def dispatch_to(
         clock_started_at=case.dispatch_clock_started_at,
         dispatch_due_at=case.dispatch_due_at,
         dispatched_at=now,
+        town_org_id=case.town_org_id,
         dispatched_by_user_id=actor.user_id,
         auto_dispatched=auto,
     )
@@ -113,6 +119,7 @@ async def dispatch(
         )
     if not org.active:
         raise Conflict(f"{org.name} is deactivated and receives no dispatches.", code="organization.inactive")
+    await stop_clock(session, loaded.case, now, await calendar_in_force(session), by="dispatched")
     dispatch_to(loaded, org, Actor.of(principal), now, auto=False, note=note)
     session.add(loaded.assignment)
 
@@ -147,6 +154,16 @@ async def decline(
     assignment.declined_at = assignment.ended_at = now
     assignment.decline_reason = reason
     assignment.end_reason = "declined"
+    if assignment.tier == "court":
+        # The court sends what it will not take back to the city non-litigation center (DESIGN: 1+1+N).
+        case = loaded.case
+        case.routing_tier, case.routing_selector, case.routing_channel = (
+            "city_center",
+            "city_channel",
+            "general",
+        )
+        case.routing_rule_id = "court-declined"
+        case.routing_explanation = f"法院分中心退回：{reason}；转市级非诉讼服务中心。"
     await _back_to_pending(session, loaded, now)
     loaded.assignment = None
     await session.flush()
@@ -233,10 +250,16 @@ async def record_outcome(
         data={"outcome": outcome, **detail},
     )
     _resolve(loaded.case, assignment, outcome, detail, now)
+    if outcome == "settled":
+        effective = detail.get("agreement_effective_on")
+        start = date.fromisoformat(effective) if effective else now.astimezone(SHANGHAI).date()
+        loaded.case.judicial_confirmation_due_on = start + JUDICIAL_CONFIRMATION_WINDOW
     loaded.assignment = None
 
 
-def withdraw(principal: Principal, loaded: Loaded, reason: str, now: datetime) -> None:
+async def withdraw(
+    session: AsyncSession, principal: Principal, loaded: Loaded, reason: str, now: datetime
+) -> None:
     case, assignment = loaded.case, loaded.assignment
     may = (
         supervises_town(principal, case.town_org_id)
@@ -245,6 +268,8 @@ def withdraw(principal: Principal, loaded: Loaded, reason: str, now: datetime) -
     )
     if not may:
         raise _refuse("withdraw")
+    if case.status == "pending_dispatch":
+        await stop_clock(session, case, now, await calendar_in_force(session), by="withdrawn")
     transition(
         loaded, Action.WITHDRAW, Actor.of(principal), now, reason=reason, data={"outcome": "withdrawn"}
     )

@@ -19,6 +19,7 @@ from app.auth.principal import Principal
 from app.calendar.service import calendar_in_force
 from app.calendar.workdays import SHANGHAI
 from app.cases import repository as repo
+from app.cases import sql
 from app.cases.actions import dispatch_to
 from app.cases.events import write_events
 from app.cases.presenter import case_out
@@ -27,16 +28,14 @@ from app.cases.transitions import Actor, Loaded
 from app.context import AppContext
 from app.errors import FieldError, ValidationFailed
 from app.idempotency import Replay, claim, complete, fingerprint
-from app.models import Case, CaseStatus, Organization, OrgKind, Party
+from app.models import Case, CaseStatus, OrgKind, Party
+from app.organizations.cache import OrgKey, org_keys_by_codes
+from app.pii.contexts import ADDRESS_CONTEXT, ID_CONTEXT, PHONE_CONTEXT
 from app.pii.identity import mask_id_number, mask_phone
 from app.routing import service as routing
 from app.routing.engine import Decision
 from app.routing.service import Candidates
 from app.sla.clock import start_clock
-
-ID_CONTEXT = b"party.id_number"
-PHONE_CONTEXT = b"party.phone"
-ADDRESS_CONTEXT = b"party.address"
 
 
 @dataclass(frozen=True)
@@ -50,21 +49,23 @@ class IntakeResult:
 
 @dataclass(frozen=True)
 class Location:
-    town: Organization
-    village: Organization | None
+    town_id: int
+    village_id: int | None
 
 
 async def _resolve_location(
     session: AsyncSession, principal: Principal, body: CaseIn
-) -> tuple[Location, dict[int, tuple[int | None, int | None]], dict[int, Organization]]:
+) -> tuple[Location, dict[int, tuple[int | None, int | None]]]:
+    """Codes → ids, checked. Only the immutable code → (id, kind, town) mapping is needed here, so it comes
+    from the process's directory (app.organizations.cache) without a query in the steady state."""
     codes = {body.town_code, body.village_code}
     codes |= {p.town_code for p in body.parties} | {p.village_code for p in body.parties}
-    by_code = await repo.orgs_by_codes(session, [c for c in codes if c])
-    by_id = await repo.orgs_by_ids(session, [principal.organization_id, principal.town_id])
-    own = by_id[principal.organization_id]
+    by_code = await org_keys_by_codes(session, codes)
+    # The caller's own organization, as authentication read it.
+    own = OrgKey(principal.organization_id, "", principal.organization_kind, principal.town_id)
     errors: list[FieldError] = []
 
-    def lookup(code: str | None, field: str, kind: str) -> Organization | None:
+    def lookup(code: str | None, field: str, kind: str) -> OrgKey | None:
         if not code:
             return None
         org = by_code.get(code)
@@ -77,19 +78,20 @@ async def _resolve_location(
         return org
 
     town = lookup(body.town_code, "town_code", OrgKind.TOWN)
+    town_id = town.id if town else None
     village = lookup(body.village_code, "village_code", OrgKind.VILLAGE_COMMITTEE)
     if town is None and not body.town_code:
         if village is not None:
-            town = by_id.get(village.town_id or -1) or await _org(session, village.town_id)
+            town_id = village.town_id
         elif principal.town_id is not None:
-            town = by_id.get(principal.town_id)
+            town_id = principal.town_id
             if village is None and not body.village_code and own.kind == OrgKind.VILLAGE_COMMITTEE:
                 village = own
         elif not errors:
             errors.append(
                 FieldError("town_code", "town_code.required", "Say in which town the dispute arose.")
             )
-    if town is not None and village is not None and village.town_id != town.id:
+    if town_id is not None and village is not None and village.town_id != town_id:
         errors.append(
             FieldError("village_code", "village_code.not_in_town", "The village is not in this town.")
         )
@@ -106,17 +108,12 @@ async def _resolve_location(
                     "The village is not in this town.",
                 )
             )
-        town_id = p_town.id if p_town else (p_village.town_id if p_village else None)
-        party_places[i] = (town_id, p_village.id if p_village else None)
+        p_town_id = p_town.id if p_town else (p_village.town_id if p_village else None)
+        party_places[i] = (p_town_id, p_village.id if p_village else None)
     if errors:
         raise ValidationFailed(errors)
-    assert town is not None
-    orgs = {o.id: o for o in [*by_code.values(), *by_id.values(), town] if o is not None}
-    return Location(town, village), party_places, orgs
-
-
-async def _org(session: AsyncSession, org_id: int | None) -> Organization | None:
-    return (await repo.orgs_by_ids(session, [org_id])).get(org_id) if org_id is not None else None
+    assert town_id is not None
+    return Location(town_id, village.id if village else None), party_places
 
 
 def _fen(amount: Any) -> int | None:
@@ -129,19 +126,18 @@ class Draft:
 
     case: Case
     places: list[tuple[int, int | None]]  # each party's (town, village)
-    orgs: dict[int, Organization]
     respondents: int
 
 
 async def draft_case(session: AsyncSession, principal: Principal, body: CaseIn, now: datetime) -> Draft:
     """Resolve the location and derive the facts routing needs (shared by intake and the dry run)."""
-    location, party_places, orgs = await _resolve_location(session, principal, body)
+    location, party_places = await _resolve_location(session, principal, body)
     places = []
     for i in range(len(body.parties)):
         town_id, village_id = party_places[i]
         if town_id is None and village_id is None:
             # A party with no stated place lives where the dispute was registered.
-            town_id, village_id = location.town.id, (location.village.id if location.village else None)
+            town_id, village_id = location.town_id, location.village_id
         assert town_id is not None
         places.append((town_id, village_id))
     villages = {v for _, v in places}
@@ -158,8 +154,8 @@ async def draft_case(session: AsyncSession, principal: Principal, body: CaseIn, 
         respondent_is_government=any(p.is_government for p in body.parties if p.role == "respondent"),
         cross_village=len(villages - {None}) > 1,
         cross_town=len(towns - {None}) > 1,
-        town_org_id=location.town.id,
-        village_org_id=location.village.id if location.village else None,
+        town_org_id=location.town_id,
+        village_org_id=location.village_id,
         intake_org_id=principal.organization_id,
         created_by_user_id=principal.user_id,
         received_at=body.received_at or now,
@@ -170,7 +166,7 @@ async def draft_case(session: AsyncSession, principal: Principal, body: CaseIn, 
         updated_at=now,
     )
     respondents = sum(1 for p in body.parties if p.role == "respondent")
-    return Draft(case, places, orgs, respondents)
+    return Draft(case, places, respondents)
 
 
 async def create_case(
@@ -181,6 +177,8 @@ async def create_case(
     idempotency_key: str | None,
     now: datetime,
 ) -> IntakeResult:
+    """Round trips in the steady state: claim, route (one query), case number, case, parties, assignment,
+    events, idempotency response — plus BEGIN, authentication and COMMIT around them."""
     claim_id: int | None = None
     if idempotency_key is not None:
         claimed = await claim(
@@ -198,13 +196,14 @@ async def create_case(
         claim_id = claimed
 
     draft = await draft_case(session, principal, body, now)
-    case, orgs = draft.case, draft.orgs
+    case = draft.case
     parties = _party_rows(ctx, case.id, body, draft.places)
     start_clock(case, now, await calendar_in_force(session))
-    decision = routing.decide(
-        await routing.rule_set_in_force(session), routing.facts_of(case, draft.respondents)
+    routed = await routing.route(
+        session, case, draft.respondents, (case.town_org_id, case.village_org_id, case.intake_org_id)
     )
-    found = await apply_decision(session, case, decision)
+    found, orgs = routed.found, routed.orgs
+    store_decision(case, routed.decision, found)
     case.reference = await repo.next_reference(
         session, ctx.settings.city_reference_prefix, now.astimezone(SHANGHAI).year
     )
@@ -212,12 +211,14 @@ async def create_case(
     loaded = Loaded(case, None)
     loaded.events.append(_created_event(case, actor, now))
     if found.single is not None:
+        # found.single was read as active in this transaction, by the route query.
         dispatch_to(loaded, found.single, actor, now, auto=True, note=None)
-        orgs[found.single.id] = found.single
-    await repo.insert_case(session, _columns(case))
+    await repo.insert_case(session, sql.row_of(case, sql.CASE_COLUMNS))
     await repo.insert_parties(session, parties)
     if loaded.assignment is not None:
-        loaded.assignment.id = await repo.insert_assignment(session, _columns(loaded.assignment))
+        loaded.assignment.id = await repo.insert_assignment(
+            session, sql.row_of(loaded.assignment, sql.ASSIGNMENT_COLUMNS)
+        )
     await write_events(session, case, loaded.events)
     party_objs = [Party(**row) for row in parties]
     body_out = case_out(case, party_objs, orgs, loaded.assignment)
@@ -227,7 +228,7 @@ async def create_case(
     return IntakeResult(201, result, str(case.id), case.version, replayed=False)
 
 
-async def apply_decision(session: AsyncSession, case: Case, decision: Decision) -> Candidates:
+def store_decision(case: Case, decision: Decision, found: Candidates) -> None:
     """Store the rule engine's decision on the case, with the organization it names if exactly one."""
     case.routing_tier = decision.tier
     case.routing_selector = decision.selector
@@ -235,12 +236,10 @@ async def apply_decision(session: AsyncSession, case: Case, decision: Decision) 
     case.routing_rule_id = decision.rule_id
     case.routing_rule_set_version = decision.rule_set_version
     case.routing_flags = list(decision.flags)
-    found = await routing.candidates_for_case(session, case)
     case.routing_org_id = found.single.id if found.single else None
     case.routing_explanation = decision.explanation + (
         "" if found.single else routing.no_target_note(len(found.organizations))
     )
-    return found
 
 
 def _created_event(case: Case, actor: Actor, now: datetime) -> dict[str, Any]:
@@ -256,13 +255,6 @@ def _created_event(case: Case, actor: Actor, now: datetime) -> dict[str, Any]:
         "reason": None,
         "data": {"reference": case.reference, "category": case.category, "rule": case.routing_rule_id},
         "occurred_at": now,
-    }
-
-
-def _columns(row: Any) -> dict[str, Any]:
-    """The set attributes of a transient ORM object, as values for a Core insert (no ORM flush cost)."""
-    return {
-        c.key: getattr(row, c.key) for c in row.__table__.columns if getattr(row, c.key, None) is not None
     }
 
 

@@ -8,8 +8,10 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cases import repository as repo
-from app.cases.schemas import AssignmentOut, CaseOut, OrgRef, PartyOut, RoutingOut
-from app.models import Assignment, Case, Organization, Party
+from app.cases.schemas import AssignmentOut, CaseBreachOut, CaseOut, OrgRef, PartyOut, RoutingOut
+from app.models import Assignment, Case, Organization, Party, SlaBreach
+from app.pii.contexts import ID_CONTEXT, PHONE_CONTEXT
+from app.pii.crypto import FieldCipher
 
 
 def org_ref(org: Organization | None) -> OrgRef | None:
@@ -39,12 +41,28 @@ def assignment_out(a: Assignment, orgs: Mapping[int, Organization]) -> Assignmen
     )
 
 
+def breach_out(b: SlaBreach | None) -> CaseBreachOut | None:
+    if b is None:
+        return None
+    return CaseBreachOut(
+        due_at=b.due_at,
+        recorded_at=b.recorded_at,
+        open=b.closed_at is None,
+        closed_at=b.closed_at,
+        lateness_hours=None if b.lateness_seconds is None else round(b.lateness_seconds / 3600, 1),
+        lateness_working_days=b.lateness_working_days,
+    )
+
+
 def case_out(
     case: Case,
     parties: Sequence[Party],
     orgs: Mapping[int, Organization],
     assignment: Assignment | None,
+    breach: SlaBreach | None = None,
+    reveal: FieldCipher | None = None,
 ) -> CaseOut:
+    """``reveal``: decrypt ID numbers and phones, for the roles that must contact the parties (the court)."""
     town = org_ref(orgs.get(case.town_org_id))
     intake = org_ref(orgs.get(case.intake_org_id))
     assert town is not None and intake is not None
@@ -75,6 +93,8 @@ def case_out(
         current_assignment=assignment_out(assignment, orgs) if assignment else None,
         dispatch_due_at=case.dispatch_due_at,
         dispatch_due_provisional=case.dispatch_due_provisional,
+        breach=breach_out(breach),
+        judicial_confirmation_due_on=case.judicial_confirmation_due_on,
         outcome=case.outcome,
         resolved_at=case.resolved_at,
         parties=[
@@ -82,8 +102,8 @@ def case_out(
                 role=p.role,
                 kind=p.kind,
                 name=p.name,
-                id_number=p.id_number_masked,
-                phone=p.phone_masked,
+                id_number=_reveal(reveal, p.id_number_enc, ID_CONTEXT) if reveal else p.id_number_masked,
+                phone=_reveal(reveal, p.phone_enc, PHONE_CONTEXT) if reveal else p.phone_masked,
                 is_government=p.is_government,
             )
             for p in parties
@@ -106,11 +126,20 @@ def _org_ids(case: Case, assignment: Assignment | None) -> list[int | None]:
     return ids
 
 
-async def present_cases(session: AsyncSession, cases: Sequence[Case]) -> list[CaseOut]:
-    """Batch-load what the views need: three queries whatever the page size."""
+def _reveal(cipher: FieldCipher, token: str | None, context: bytes) -> str | None:
+    return cipher.decrypt(token, context=context) if token else None
+
+
+async def present_cases(
+    session: AsyncSession, cases: Sequence[Case], *, reveal: FieldCipher | None = None
+) -> list[CaseOut]:
+    """Batch-load what the views need: four queries at most, whatever the page size."""
     ids = [c.id for c in cases]
     parties = await repo.parties_of(session, ids)
     assignments = await repo.open_assignments_of(session, ids)
     org_ids = [i for c in cases for i in _org_ids(c, assignments.get(c.id))]
     orgs = await repo.orgs_by_ids(session, org_ids)
-    return [case_out(c, parties[c.id], orgs, assignments.get(c.id)) for c in cases]
+    breaches = await repo.latest_breaches_of(session, ids)
+    return [
+        case_out(c, parties[c.id], orgs, assignments.get(c.id), breaches.get(c.id), reveal) for c in cases
+    ]

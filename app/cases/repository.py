@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, insert, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import dialect_insert
-from app.models import Assignment, Case, CaseEvent, CaseReferenceCounter, Organization, Party
+from app import prepared
+from app.cases import sql
+from app.models import Assignment, Case, CaseEvent, Organization, Party, SlaBreach
 
 
 async def orgs_by_codes(session: AsyncSession, codes: Iterable[str]) -> dict[str, Organization]:
@@ -34,31 +35,22 @@ async def orgs_by_ids(session: AsyncSession, ids: Iterable[int | None]) -> dict[
 async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
     """Allocate the next case number of the year. The counter row stays locked until commit, so numbers
     are gap-free and unique; callers take it late in the transaction to keep that lock short."""
-    stmt = (
-        dialect_insert(session, CaseReferenceCounter)
-        .values(prefix=prefix, year=year, last_value=1)
-        .on_conflict_do_update(
-            index_elements=["prefix", "year"],
-            set_={"last_value": CaseReferenceCounter.last_value + 1},
-        )
-        .returning(CaseReferenceCounter.last_value)
-    )
-    value = (await session.execute(stmt)).scalar_one()
+    params = {"prefix": prefix, "year": year, "last_value": 1}
+    value = await prepared.fetchval(session, sql.NEXT_REFERENCE, params)
     return f"{prefix}-{year}-{value:06d}"
 
 
 async def insert_case(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(Case).values(**values))
+    await prepared.execute(session, sql.INSERT_CASE, values)
 
 
 async def insert_parties(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    await session.execute(insert(Party), rows)
+    """One executemany: a single round trip whatever the number of parties."""
+    await prepared.executemany(session, sql.INSERT_PARTIES, rows)
 
 
 async def insert_assignment(session: AsyncSession, values: dict[str, Any]) -> int:
-    return int(
-        (await session.execute(insert(Assignment).values(**values).returning(Assignment.id))).scalar_one()
-    )
+    return int(await prepared.fetchval(session, sql.INSERT_ASSIGNMENT, values))
 
 
 async def get_case(session: AsyncSession, case_id: uuid.UUID, scope: ColumnElement[bool]) -> Case | None:
@@ -143,3 +135,15 @@ async def events_of(
     if after_id is not None:
         stmt = stmt.where(CaseEvent.id > after_id)
     return list((await session.execute(stmt.order_by(CaseEvent.id).limit(limit))).scalars())
+
+
+async def latest_breaches_of(
+    session: AsyncSession, case_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, SlaBreach]:
+    """The breach of each case's most recent breached clock."""
+    if not case_ids:
+        return {}
+    rows = await session.execute(
+        select(SlaBreach).where(SlaBreach.case_id.in_(case_ids)).order_by(SlaBreach.clock_started_at)
+    )
+    return {b.case_id: b for b in rows.scalars()}

@@ -213,6 +213,17 @@ class AssignmentOut(BaseModel):
     outcome: str | None
 
 
+class CaseBreachOut(BaseModel):
+    """The latest dispatch-deadline breach of the case, if any."""
+
+    due_at: LocalDateTime
+    recorded_at: LocalDateTime
+    open: bool
+    closed_at: LocalDateTime | None
+    lateness_hours: float | None
+    lateness_working_days: int | None
+
+
 class CaseOut(BaseModel):
     id: uuid.UUID
     reference: str
@@ -233,6 +244,11 @@ class CaseOut(BaseModel):
     current_assignment: AssignmentOut | None
     dispatch_due_at: LocalDateTime | None
     dispatch_due_provisional: bool
+    breach: CaseBreachOut | None = None
+    judicial_confirmation_due_on: date | None = Field(
+        default=None,
+        description="Last day to apply for judicial confirmation of a settled agreement (30 days)",
+    )
     outcome: str | None
     resolved_at: LocalDateTime | None
     parties: list[PartyOut]

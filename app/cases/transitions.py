@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.auth.scope import case_scope
 from app.cases import repository as repo
-from app.cases.events import write_events
+from app.cases.events import HOLDER_KEY, write_events
 from app.cases.lifecycle import EVENT_TYPES, Action, allowed_actions, next_status
 from app.errors import Conflict, NotFound, PreconditionFailed
 from app.models import Assignment, Case
@@ -102,6 +102,8 @@ def transition(
             "reason": reason,
             "data": data or {},
             "occurred_at": now,
+            # Who held the case before this event (not a column: the outbox uses it, see events.py).
+            HOLDER_KEY: loaded.assignment.organization_id if loaded.assignment else None,
         }
     )
 

@@ -11,9 +11,11 @@ from app.models.case import (
     Party,
     PartyRole,
 )
+from app.models.feed import FeedConsumer, FeedEvent
 from app.models.identity import ApiClient, ApiClientKey, AuthToken, LoginAttempt, Role, User
 from app.models.organization import Organization, OrgKind, Tier
 from app.models.routing import RoutingRuleSet
+from app.models.sla import CalendarYear, SlaBreach
 
 __all__ = [
     "ApiClient",
@@ -21,10 +23,13 @@ __all__ = [
     "Assignment",
     "AuthToken",
     "Base",
+    "CalendarYear",
     "Case",
     "CaseEvent",
     "CaseReferenceCounter",
     "CaseStatus",
+    "FeedConsumer",
+    "FeedEvent",
     "IdempotencyKey",
     "LoginAttempt",
     "OrgKind",
@@ -33,6 +38,7 @@ __all__ = [
     "PartyRole",
     "Role",
     "RoutingRuleSet",
+    "SlaBreach",
     "Tier",
     "User",
 ]

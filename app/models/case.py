@@ -30,6 +30,14 @@ class Case(Timestamped, Base):
         Index(None, "intake_org_id", "received_at"),
         Index(None, "current_org_id", "status"),
         Index(None, "resolved_at"),
+        # The SLA sweep and the at-risk list read only cases waiting for dispatch: their cost follows the
+        # number of open clocks, not the number of cases stored.
+        Index(
+            "ix_cases_pending_due",
+            "dispatch_due_at",
+            postgresql_where=text("status = 'pending_dispatch'"),
+            sqlite_where=text("status = 'pending_dispatch'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -70,12 +78,15 @@ class Case(Timestamped, Base):
     dispatch_clock_started_at: Mapped[datetime | None]
     dispatch_due_at: Mapped[datetime | None]
     dispatch_due_provisional: Mapped[bool] = mapped_column(default=False)
+    dispatch_calendar_version: Mapped[str | None] = mapped_column(String(200))
 
     # The outcome, for statistics: which tier and organization resolved it, how.
     outcome: Mapped[str | None] = mapped_column(String(40))
     resolved_tier: Mapped[str | None] = mapped_column(String(20))
     resolved_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     resolved_at: Mapped[datetime | None]
+    # Settled agreements may be confirmed by the court within 30 days of taking effect (人民调解法 第33条).
+    judicial_confirmation_due_on: Mapped[date | None]
     closed_at: Mapped[datetime | None]
 
 
@@ -121,6 +132,11 @@ class Assignment(Base):
             sqlite_where=text("ended_at IS NULL"),
         ),
         Index(None, "organization_id", "dispatched_at"),
+        Index(
+            "ix_assignments_dispatched_at_cover",
+            "dispatched_at",
+            postgresql_include=["town_org_id", "organization_id", "dispatch_due_at", "tier"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -130,6 +146,8 @@ class Assignment(Base):
     clock_started_at: Mapped[datetime]
     dispatch_due_at: Mapped[datetime | None]
     dispatched_at: Mapped[datetime]
+    # The case's town, copied so that the on-time summary reads assignments alone (covering index).
+    town_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     dispatched_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     auto_dispatched: Mapped[bool] = mapped_column(default=False)
     accepted_at: Mapped[datetime | None]

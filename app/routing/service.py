@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import String
 
+from app import prepared
 from app.models import Case, Organization, OrgKind, RoutingRuleSet
+from app.prepared import Prepared
 from app.routing.engine import CaseFacts, Decision, RuleSet, evaluate, parse_rule_set
 
-# Parsed rule sets by version: a version is immutable once stored, so the cache never goes stale; each
-# request still asks the database which version is in force (one indexed lookup), so replicas agree.
-_parsed: dict[int, RuleSet] = {}
+# Parsed rule sets by version: a version is immutable once stored, so an entry never goes stale. Which
+# version is in force is always read from the database (intake: in the same query as the candidate
+# organizations, see route()), so a rule set saved by another replica applies to the next request.
+# One cache per engine, so a process talking to several databases (the tests) never mixes them.
+_parsed: weakref.WeakKeyDictionary[Engine, dict[int, RuleSet]] = weakref.WeakKeyDictionary()
+
+
+def _parsed_for(session: AsyncSession) -> dict[int, RuleSet]:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    parsed = _parsed.get(engine)
+    if parsed is None:
+        parsed = _parsed[engine] = {}
+    return parsed
+
 
 MEDIATING_KINDS = frozenset(
     {
@@ -34,13 +62,17 @@ async def current_version(session: AsyncSession) -> int:
 
 
 async def rule_set_in_force(session: AsyncSession) -> RuleSet:
-    version = await current_version(session)
-    if version not in _parsed:
+    return await _rule_set(session, await current_version(session))
+
+
+async def _rule_set(session: AsyncSession, version: int) -> RuleSet:
+    parsed = _parsed_for(session)
+    if version not in parsed:
         document = (
             await session.execute(select(RoutingRuleSet.rules).where(RoutingRuleSet.version == version))
         ).scalar_one()
-        _parsed[version] = parse_rule_set({**document, "version": version})
-    return _parsed[version]
+        parsed[version] = parse_rule_set({**document, "version": version})
+    return parsed[version]
 
 
 async def save_rule_set(
@@ -154,3 +186,120 @@ def no_target_note(found: int) -> str:
     if found == 0:
         return "无可用的承办组织（未设立、已停用或已退回），等待人工分派。"
     return f"符合条件的组织有 {found} 个，等待人工分派。"
+
+
+# --- intake: the decision, the version in force and the organizations, in one query -------------------
+
+_orgs = Organization.__table__.c
+# The version in force as a one-row derived table, left-joined to the organizations: the query returns a
+# row (carrying the version) even when no organization matches.
+_in_force = select(func.max(RoutingRuleSet.version).label("version")).subquery("in_force")
+
+
+def _const(value: OrgKind) -> Any:
+    # In the statement's text, not a parameter (app.prepared sends only named parameters). The kinds are
+    # our own enum values, plain ASCII words.
+    assert value.isidentifier()
+    return literal_column(f"'{value}'", String())
+
+
+def _bound_condition(selector: str) -> ColumnElement[bool]:
+    """_selector_condition() with bind parameters, for statements built once."""
+    match selector:
+        case "case_village":
+            return _orgs.id == bindparam("village_id")  # NULL village: matches nothing, like false()
+        case "case_town_station":
+            return (_orgs.kind == _const(OrgKind.TOWN_STATION)) & (_orgs.town_id == bindparam("town_id"))
+        case "specialised_for_category":
+            return (_orgs.kind == _const(OrgKind.SPECIALISED_COMMITTEE)) & (
+                _orgs.category == bindparam("category")
+            )
+        case "city_channel":
+            return _orgs.kind.in_([_const(OrgKind.CITY_CENTER), _const(OrgKind.CITY_CHANNEL)]) & (
+                _orgs.channel == bindparam("channel")
+            )
+        case "court":
+            return _orgs.kind == _const(OrgKind.COURT_SUBCENTER)
+    raise ValueError(f"unknown selector {selector}")
+
+
+def _route_statement(selector: str) -> Select[Any]:
+    candidate = and_(_bound_condition(selector), _orgs.active.is_(True))
+    shown = _orgs.id.in_([bindparam("show_1"), bindparam("show_2"), bindparam("show_3")])
+    return (
+        select(
+            _in_force.c.version,
+            _orgs.id,
+            _orgs.code,
+            _orgs.name,
+            _orgs.tier,
+            _orgs.kind,
+            _orgs.town_id,
+            _orgs.active,
+            candidate.label("candidate"),
+        )
+        .select_from(_in_force.outerjoin(Organization.__table__, or_(candidate, shown)))
+        .order_by(_orgs.id)
+    )
+
+
+SELECTORS = ("case_village", "case_town_station", "specialised_for_category", "city_channel", "court")
+_ROUTE = {selector: Prepared(_route_statement(selector)) for selector in SELECTORS}
+
+
+@dataclass(frozen=True)
+class Routed:
+    decision: Decision
+    found: Candidates
+    orgs: dict[int, Organization]  # the candidates and the organizations asked to be shown, by id
+
+
+async def route(
+    session: AsyncSession, case: Case, respondent_count: int, show: tuple[int, int | None, int]
+) -> Routed:
+    """Decide with the rule set in force and find the organizations the decision names, in one query.
+
+    The query also returns the version in force and the current name, tier and ``active`` flag of the
+    organizations in ``show`` (for the response), all read in the request's transaction: nothing mutable
+    is cached. The decision is made with the newest parsed rule set this process knows and kept only if
+    the query confirms that version is still in force; otherwise the newer version is loaded and the
+    decision made again (once per new version per process).
+    """
+    facts = facts_of(case, respondent_count)
+    parsed = _parsed_for(session)
+    rule_set = parsed[max(parsed)] if parsed else await rule_set_in_force(session)
+    params = {
+        "village_id": case.village_org_id,
+        "town_id": case.town_org_id,
+        "category": case.category,
+        "show_1": show[0],
+        "show_2": show[1],
+        "show_3": show[2],
+    }
+    while True:
+        decision = decide(rule_set, facts)
+        params["channel"] = decision.channel or "general"
+        rows = await prepared.fetch(session, _ROUTE[decision.selector], params)
+        version = rows[0]["version"]
+        if version == rule_set.version:
+            break
+        # Another replica saved a newer rule set (or none is stored: rule_set_in_force raises as before).
+        rule_set = await (_rule_set(session, version) if version is not None else rule_set_in_force(session))
+    orgs: dict[int, Organization] = {}
+    found: list[Organization] = []
+    for row in rows:
+        if row["id"] is None:
+            continue
+        org = Organization(
+            id=row["id"],
+            code=row["code"],
+            name=row["name"],
+            tier=row["tier"],
+            kind=row["kind"],
+            town_id=row["town_id"],
+            active=row["active"],
+        )
+        orgs[org.id] = org
+        if row["candidate"]:
+            found.append(org)
+    return Routed(decision, Candidates(found), orgs)

@@ -1,0 +1,143 @@
+"""The court sub-center's case endpoints (machine keys): list and read its cases, accept, decline back to the
+city center, record the pre-litigation mediation outcome or the judicial-confirmation decision.
+
+The actions are the lifecycle's own (``app.cases.action_views.ACTIONS``). Each honours ``Idempotency-Key``
+(a retry after a lost response returns the first response and changes nothing twice) and the version check
+(If-Match or ``version``).
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse, Response
+
+from app.auth.principal import Principal
+from app.auth.scope import case_scope
+from app.cases import actions
+from app.cases import repository as repo
+from app.cases.action_views import ACTIONS, ActionSpec, IfMatch, _Action, expected_version, run_action
+from app.cases.presenter import present_cases
+from app.cases.schemas import CaseOut, CasePage
+from app.db import utcnow
+from app.deps import Context, Session
+from app.errors import NotFound
+from app.feed.views import machine_principal
+from app.idempotency import Replay, check_key, claim, complete, fingerprint
+from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/court/cases", tags=["court cases"])
+
+CourtReader = Annotated[Principal, machine_principal("feed:read")]
+CourtWriter = Annotated[Principal, machine_principal("case:write")]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+RESPONSES: dict[int | str, dict[str, Any]] = {404: {}, 409: {}, 412: {}, 422: {}, 428: {}}
+
+
+@router.get("", response_model=CasePage)
+async def list_cases(
+    session: Session,
+    ctx: Context,
+    principal: CourtReader,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> CasePage:
+    """Every case ever routed to your organization, newest first: the re-sync source for the feed."""
+    after = None
+    if cursor:
+        at, last_id = decode_cursor(cursor, 2)
+        after = (datetime.fromisoformat(at), uuid.UUID(last_id))
+    cases = await repo.list_cases(session, case_scope(principal), repo.CaseFilters(), after, limit + 1)
+    more = len(cases) > limit
+    cases = cases[:limit]
+    next_cursor = encode_cursor(cases[-1].received_at.isoformat(), str(cases[-1].id)) if more else None
+    return CasePage(items=await present_cases(session, cases, reveal=ctx.cipher), next_cursor=next_cursor)
+
+
+@router.get("/{case_id}", response_model=CaseOut)
+async def get_case(
+    case_id: uuid.UUID, session: Session, ctx: Context, principal: CourtReader
+) -> JSONResponse:
+    case = await repo.get_case(session, case_id, case_scope(principal))
+    if case is None:
+        raise NotFound("No such case.", code="case.not_found")
+    (out,) = await present_cases(session, [case], reveal=ctx.cipher)
+    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
+
+
+async def _idempotent(
+    session: Session,
+    ctx: Context,
+    principal: Principal,
+    case_id: uuid.UUID,
+    action: str,
+    body: _Action,
+    key: str | None,
+    if_match: str | None,
+    apply: Callable[[actions.Loaded], Any],
+) -> Response:
+    now = utcnow()
+    claim_id = None
+    if key is not None:
+        claimed = await claim(
+            session,
+            principal=principal.key,
+            key=check_key(key),
+            operation=f"court.{action}",
+            fingerprint_=fingerprint(
+                f"court.{action}", [str(case_id), if_match, body.model_dump(mode="json")]
+            ),
+            now=now,
+            retention=timedelta(days=ctx.settings.idempotency_retention_days),
+        )
+        if isinstance(claimed, Replay):
+            return Response(
+                claimed.body,
+                status_code=claimed.status,
+                media_type="application/json",
+                headers={"Idempotent-Replayed": "true"},
+            )
+        claim_id = claimed
+    response = await run_action(session, principal, case_id, expected_version(if_match, body), apply)
+    if claim_id is not None:
+        await complete(session, claim_id, response.status_code, bytes(response.body).decode())
+    return response
+
+
+COURT_ACTIONS = ("accept", "decline", "outcome")
+
+
+def _court_endpoint(spec: ActionSpec) -> Callable[..., Awaitable[Response]]:
+    async def endpoint(
+        case_id: uuid.UUID,
+        body: spec.body,  # type: ignore[name-defined]
+        session: Session,
+        ctx: Context,
+        principal: CourtWriter,
+        if_match: IfMatch = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        now = utcnow()
+        return await _idempotent(
+            session,
+            ctx,
+            principal,
+            case_id,
+            spec.name,
+            body,
+            idempotency_key,
+            if_match,
+            lambda loaded: spec.apply(session, principal, loaded, body, now),
+        )
+
+    endpoint.__doc__ = spec.doc
+    endpoint.__name__ = f"court_{spec.name}"
+    return endpoint
+
+
+for _name in COURT_ACTIONS:
+    router.post(f"/{{case_id}}/{_name}", responses=RESPONSES, name=f"court_{_name}")(
+        _court_endpoint(ACTIONS[_name])
+    )

@@ -1,0 +1,40 @@
+"""Which feed rows an audit event produces. Pure: the caller passes the holders and the receiving orgs.
+
+A feed organization (the court sub-center) receives an event when it held the case before it, holds it after
+it, or resolved it. When the case leaves it (declined, escalated, withdrawn by a supervisor before it
+accepted…), the event is delivered as ``case.routed_away`` so its system can close its own record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+ROUTED_AWAY = "case.routed_away"
+
+
+def feed_rows(
+    events: Sequence[dict[str, Any]],
+    holders: Sequence[int | None],
+    final_holder: int | None,
+    resolved_by: int | None,
+    feed_orgs: Collection[int],
+) -> list[dict[str, Any]]:
+    """``holders[i]`` held the case before ``events[i]``; after the last event ``final_holder`` does."""
+    rows = []
+    afters = [*holders[1:], final_holder]
+    for event, before, after in zip(events, holders, afters, strict=True):
+        receivers = {o for o in (before, after, resolved_by) if o is not None and o in feed_orgs}
+        for org in sorted(receivers):
+            leaving = before == org and after != org and resolved_by != org
+            rows.append(
+                {
+                    "organization_id": org,
+                    "case_id": event["case_id"],
+                    "type": ROUTED_AWAY if leaving else event["type"],
+                    "case_version": event["case_version"],
+                    "data": {"event": event["type"], **event.get("data", {})},
+                    "occurred_at": event["occurred_at"],
+                }
+            )
+    return rows
