@@ -234,6 +234,26 @@ async def _trace(body: bytes) -> dict[str, Any]:
         return bool(original_ping(dbapi_connection))
 
     dialect.do_ping = counting_ping
+    # Statements app.prepared sends on the session's asyncpg connection bypass SQLAlchemy's events: count
+    # them at the driver (SQLAlchemy's own statements go through prepare(), not these methods).
+    import asyncpg
+
+    driver_originals = {
+        m: getattr(asyncpg.Connection, m) for m in ("execute", "executemany", "fetch", "fetchval")
+    }
+
+    def driver_call(method: str, fn: Any) -> Any:
+        async def wrapper(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+            first = " ".join(query.split())[:150]
+            # SQLAlchemy's own BEGIN/COMMIT/ROLLBACK also arrive here; its events above count them already.
+            if first.rstrip(";").split(" ")[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+                trips.append(f"{'executemany ' if method == 'executemany' else ''}{first} [asyncpg]")
+            return await fn(self, query, *args, **kwargs)
+
+        return wrapper
+
+    for method, fn in driver_originals.items():
+        setattr(asyncpg.Connection, method, driver_call(method, fn))
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -253,6 +273,8 @@ async def _trace(body: bytes) -> dict[str, Any]:
                 per_request.append(list(trips))
             response_bytes = len(resp.content)
             dialect.do_ping = original_ping
+            for method, fn in driver_originals.items():
+                setattr(asyncpg.Connection, method, fn)
             phases = await _phase_profile(client, headers, body, PHASE_REQUESTS)
     finally:
         await app.state.ctx.close()

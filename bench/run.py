@@ -12,6 +12,8 @@ import sys
 
 BENCHMARKS: dict[str, str] = {
     "intake": "bench.intake",
+    "sla": "bench.sla",
+    "feed": "bench.feed",
 }
 
 
