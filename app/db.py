@@ -6,16 +6,20 @@ repositories only flush. Background work opens its own session with :func:`sessi
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import TypeDecorator
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -110,3 +114,16 @@ def dialect_insert(session_or_conn: Any, table: Any) -> Any:
 def dialect_name(session: AsyncSession) -> str:
     """``postgresql`` or ``sqlite``: picks the prebuilt statement for constructs that differ (ON CONFLICT)."""
     return session.get_bind().dialect.name
+
+
+class PerEngine(Generic[K, V]):
+    """A process-local cache of immutable facts, one dict per database engine, so that a process talking to
+    several databases (the tests) never mixes them; an engine's dict goes away with the engine."""
+
+    def __init__(self) -> None:
+        self._stores: weakref.WeakKeyDictionary[Engine, dict[K, V]] = weakref.WeakKeyDictionary()
+
+    def of(self, session: AsyncSession) -> dict[K, V]:
+        engine = session.get_bind()
+        assert isinstance(engine, Engine)
+        return self._stores.setdefault(engine, {})

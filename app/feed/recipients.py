@@ -6,25 +6,23 @@ engine; an id not seen before costs one query. (Correct across replicas for the 
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import PerEngine
 from app.models import Organization, OrgKind
 
 FEED_KINDS = frozenset({OrgKind.COURT_SUBCENTER})
 
 _orgs = Organization.__table__.c
 _KINDS = select(_orgs.id, _orgs.kind).where(_orgs.id.in_(bindparam("ids", expanding=True)))
-_known: weakref.WeakKeyDictionary[Engine, dict[int, bool]] = weakref.WeakKeyDictionary()
+_known: PerEngine[int, bool] = PerEngine()
 
 
 async def feed_organizations(session: AsyncSession, ids: Iterable[int | None]) -> set[int]:
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    known = _known.setdefault(engine, {})
+    known = _known.of(session)
     wanted = {i for i in ids if i is not None}
     missing = [i for i in wanted if i not in known]
     if missing:

@@ -12,13 +12,13 @@ One directory per engine, so that a process talking to several databases (the te
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import PerEngine
 from app.models import Organization
 
 
@@ -37,21 +37,12 @@ _BY_CODES = select(_orgs.id, _orgs.code, _orgs.kind, _orgs.town_id).where(
     _orgs.code.in_(bindparam("codes", expanding=True))
 )
 
-_directories: weakref.WeakKeyDictionary[Engine, dict[str, OrgKey]] = weakref.WeakKeyDictionary()
-
-
-def _directory(session: AsyncSession) -> dict[str, OrgKey]:
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    directory = _directories.get(engine)
-    if directory is None:
-        directory = _directories[engine] = {}
-    return directory
+_directories: PerEngine[str, OrgKey] = PerEngine()
 
 
 async def org_keys_by_codes(session: AsyncSession, codes: Iterable[str | None]) -> dict[str, OrgKey]:
     """The organizations with these codes (unknown codes are absent); queries only codes not seen before."""
-    directory = _directory(session)
+    directory = _directories.of(session)
     wanted = {c for c in codes if c}
     missing = [c for c in wanted if c not in directory]
     if missing:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Engine,
     Select,
     and_,
     bindparam,
@@ -24,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import String
 
 from app import prepared
+from app.db import PerEngine
 from app.models import Case, Organization, OrgKind, RoutingRuleSet
 from app.prepared import Prepared
 from app.routing.engine import CaseFacts, Decision, RuleSet, evaluate, parse_rule_set
@@ -32,16 +31,7 @@ from app.routing.engine import CaseFacts, Decision, RuleSet, evaluate, parse_rul
 # version is in force is always read from the database (intake: in the same query as the candidate
 # organizations, see route()), so a rule set saved by another replica applies to the next request.
 # One cache per engine, so a process talking to several databases (the tests) never mixes them.
-_parsed: weakref.WeakKeyDictionary[Engine, dict[int, RuleSet]] = weakref.WeakKeyDictionary()
-
-
-def _parsed_for(session: AsyncSession) -> dict[int, RuleSet]:
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    parsed = _parsed.get(engine)
-    if parsed is None:
-        parsed = _parsed[engine] = {}
-    return parsed
+_parsed: PerEngine[int, RuleSet] = PerEngine()
 
 
 MEDIATING_KINDS = frozenset(
@@ -66,7 +56,7 @@ async def rule_set_in_force(session: AsyncSession) -> RuleSet:
 
 
 async def _rule_set(session: AsyncSession, version: int) -> RuleSet:
-    parsed = _parsed_for(session)
+    parsed = _parsed.of(session)
     if version not in parsed:
         document = (
             await session.execute(select(RoutingRuleSet.rules).where(RoutingRuleSet.version == version))
@@ -266,7 +256,7 @@ async def route(
     decision made again (once per new version per process).
     """
     facts = facts_of(case, respondent_count)
-    parsed = _parsed_for(session)
+    parsed = _parsed.of(session)
     rule_set = parsed[max(parsed)] if parsed else await rule_set_in_force(session)
     params = {
         "village_id": case.village_org_id,

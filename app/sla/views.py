@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -94,16 +95,29 @@ Town = Annotated[str | None, Query(description="Town code, e.g. LY-LC")]
 Org = Annotated[str | None, Query(description="Organization code the case was routed to")]
 
 
-async def _filters(
-    session: Session, town: str | None, organization: str | None, **rest: object
-) -> SlaFilters | None:
-    ids = await codes_to_ids(session, [c for c in (town, organization) if c])
-    if (town and town not in ids) or (organization and organization not in ids):
+@dataclass(frozen=True)
+class FilterParams:
+    """The filters every SLA query takes (a FastAPI dependency: they are query parameters)."""
+
+    town: Town = None
+    organization: Org = None
+    tier: str | None = None
+    category: str | None = None
+
+
+Filters = Annotated[FilterParams, Depends()]
+
+
+async def _filters(session: Session, p: FilterParams, **rest: Any) -> SlaFilters | None:
+    ids = await codes_to_ids(session, [c for c in (p.town, p.organization) if c])
+    if (p.town and p.town not in ids) or (p.organization and p.organization not in ids):
         return None  # an unknown code matches nothing
     return SlaFilters(
-        town_id=ids.get(town) if town else None,
-        organization_id=ids.get(organization) if organization else None,
-        **rest,  # type: ignore[arg-type]
+        town_id=ids.get(p.town) if p.town else None,
+        organization_id=ids.get(p.organization) if p.organization else None,
+        tier=p.tier,
+        category=p.category,
+        **rest,
     )
 
 
@@ -115,10 +129,7 @@ def _day_start(d: date) -> datetime:
 async def list_breaches(
     session: Session,
     principal: SupervisorPrincipal,
-    town: Town = None,
-    organization: Org = None,
-    tier: str | None = None,
-    category: str | None = None,
+    params: Filters,
     state: Literal["open", "closed"] | None = None,
     due_from: Annotated[date | None, Query(description="Due on or after this day (Asia/Shanghai)")] = None,
     due_to: Annotated[date | None, Query(description="Due on or before this day")] = None,
@@ -128,10 +139,7 @@ async def list_breaches(
 ) -> object:
     f = await _filters(
         session,
-        town,
-        organization,
-        tier=tier,
-        category=category,
+        params,
         state=state,
         due_from=_day_start(due_from) if due_from else None,
         due_to=_day_start(due_to + timedelta(days=1)) if due_to else None,
@@ -212,10 +220,7 @@ def _csv(items: list[BreachOut], names: dict[str, str]) -> Response:
 async def list_at_risk(
     session: Session,
     principal: SupervisorPrincipal,
-    town: Town = None,
-    organization: Org = None,
-    tier: str | None = None,
-    category: str | None = None,
+    params: Filters,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> AtRiskPage:
@@ -225,7 +230,7 @@ async def list_at_risk(
     today = now.astimezone(SHANGHAI).date()
     next_working_day, _ = calendar.add_working_days(today, 1)
     horizon = _day_start(next_working_day + timedelta(days=1))
-    f = await _filters(session, town, organization, tier=tier, category=category)
+    f = await _filters(session, params)
     after = None
     if cursor:
         due, last = decode_cursor(cursor, 2)
@@ -248,12 +253,9 @@ async def sla_summary(
     principal: SupervisorPrincipal,
     start: Annotated[date, Query(description="First day of the period (Asia/Shanghai)")],
     end: Annotated[date, Query(description="Last day of the period, inclusive")],
-    town: Town = None,
-    organization: Org = None,
-    tier: str | None = None,
-    category: str | None = None,
+    params: Filters,
 ) -> SummaryOut:
-    f = await _filters(session, town, organization, tier=tier, category=category)
+    f = await _filters(session, params)
     rows = (
         []
         if f is None
