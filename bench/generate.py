@@ -282,7 +282,7 @@ INSERT INTO cases (id, reference, category, summary, claim_amount_fen, occurred_
     routing_tier, routing_selector, routing_channel, routing_org_id, routing_rule_id,
     routing_rule_set_version,
     routing_explanation, routing_flags, current_tier, current_org_id, dispatch_clock_started_at,
-    dispatch_due_at, dispatch_due_provisional, dispatch_calendar_version, dispatch_breached_at, outcome,
+    dispatch_due_at, dispatch_due_provisional, dispatch_calendar_version, outcome,
     resolved_tier, resolved_org_id, resolved_at, judicial_confirmation_due_on, closed_at, created_at,
     updated_at)
 SELECT g.case_id,
@@ -297,8 +297,6 @@ SELECT g.case_id,
        CASE WHEN s.status = 'pending_dispatch' THEN NULL ELSE g.tier END,
        CASE WHEN s.status = 'pending_dispatch' THEN NULL ELSE g.route_org END,
        g.started_at, g.due_at, g.due_provisional, $3,
-       CASE WHEN g.kind = 'breached' THEN g.due_at + interval '1 minute'
-            WHEN g.late THEN g.due_at + interval '1 minute' END,
        CASE WHEN s.status IN ('resolved', 'closed') THEN 'settled' END,
        CASE WHEN s.status IN ('resolved', 'closed') THEN g.tier END,
        CASE WHEN s.status IN ('resolved', 'closed') THEN g.route_org END,
@@ -321,9 +319,9 @@ CROSS JOIN LATERAL (
 
 INSERT_SLA_ASSIGNMENTS = """
 INSERT INTO assignments (case_id, organization_id, tier, clock_started_at, dispatch_due_at, dispatched_at,
-    dispatched_by_user_id, auto_dispatched, accepted_at, ended_at, end_reason, outcome)
+    town_org_id, dispatched_by_user_id, auto_dispatched, accepted_at, ended_at, end_reason, outcome)
 SELECT c.id, c.routing_org_id, c.routing_tier, c.dispatch_clock_started_at, c.dispatch_due_at,
-       a.dispatched_at, CASE WHEN g.n % 10 < 3 THEN $1::int END, g.n % 10 >= 3,
+       a.dispatched_at, c.town_org_id, CASE WHEN g.n % 10 < 3 THEN $1::int END, g.n % 10 >= 3,
        CASE WHEN c.status <> 'dispatched' THEN a.dispatched_at + interval '5 hours' END,
        CASE WHEN c.status IN ('resolved', 'closed') THEN c.resolved_at END,
        CASE WHEN c.status IN ('resolved', 'closed') THEN 'resolved' END,
@@ -516,9 +514,9 @@ JOIN bench_due d ON d.day = (g.started_at AT TIME ZONE 'Asia/Shanghai')::date
 
 INSERT_FEED_ASSIGNMENTS = """
 INSERT INTO assignments (case_id, organization_id, tier, clock_started_at, dispatch_due_at, dispatched_at,
-    auto_dispatched, accepted_at, ended_at, end_reason, outcome)
+    town_org_id, auto_dispatched, accepted_at, ended_at, end_reason, outcome)
 SELECT c.id, c.routing_org_id, 'court', c.dispatch_clock_started_at, c.dispatch_due_at,
-       c.dispatch_clock_started_at + interval '1 second', true,
+       c.dispatch_clock_started_at + interval '1 second', c.town_org_id, true,
        CASE WHEN c.status <> 'dispatched' THEN c.received_at + interval '5 hours' END,
        c.resolved_at, CASE WHEN c.status = 'resolved' THEN 'resolved' END, c.outcome
 FROM bench_gen g JOIN cases c ON c.id = g.case_id

@@ -35,6 +35,13 @@ class Case(Timestamped, Base):
         Index(
             "ix_cases_pending_due",
             "dispatch_due_at",
+            postgresql_include=["id", "dispatch_clock_started_at"],  # the sweep's anti-join is index-only
+            postgresql_where=text("status = 'pending_dispatch'"),
+            sqlite_where=text("status = 'pending_dispatch'"),
+        ),
+        Index(
+            "ix_cases_pending_calendar",
+            "dispatch_calendar_version",
             postgresql_where=text("status = 'pending_dispatch'"),
             sqlite_where=text("status = 'pending_dispatch'"),
         ),

@@ -34,9 +34,11 @@ class SlaBreach(Base):
         # Newest-due-first pages, keyset on (due_at, id), city-wide and per town.
         Index(None, "town_org_id", "due_at", "id"),
         Index(None, "due_at", "id"),
+        # Open breaches by clock: the sweep's anti-join reads only these.
         Index(
             "ix_sla_breaches_open",
-            "due_at",
+            "case_id",
+            "clock_started_at",
             postgresql_where=text("closed_at IS NULL"),
             sqlite_where=text("closed_at IS NULL"),
         ),

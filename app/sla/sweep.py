@@ -34,10 +34,17 @@ class SweepResult:
 
 
 def _overdue(now: datetime) -> list[ColumnElement[bool]]:
-    """Waiting for dispatch, past due, and no breach yet for this clock (an anti-join on the breach key)."""
+    """Waiting for dispatch, past due, and no breach yet for this clock: an anti-join on the breach key.
+
+    A waiting case's breach for its current clock is always open (dispatch or withdrawal closes it and
+    leaves pending_dispatch), so the anti-join reads the small partial index of open breaches only."""
     recorded = (
         select(SlaBreach.id)
-        .where(SlaBreach.case_id == Case.id, SlaBreach.clock_started_at == Case.dispatch_clock_started_at)
+        .where(
+            SlaBreach.case_id == Case.id,
+            SlaBreach.clock_started_at == Case.dispatch_clock_started_at,
+            SlaBreach.closed_at.is_(None),
+        )
         .exists()
     )
     return [Case.status == CaseStatus.PENDING_DISPATCH, Case.dispatch_due_at < now, ~recorded]
@@ -89,15 +96,19 @@ def _literal_now(now: datetime) -> Label[datetime]:
 
 
 async def recompute_open_deadlines(session: AsyncSession, calendar: WorkCalendar, now: datetime) -> int:
-    """Recompute the due time of every clock still waiting that was computed provisionally or with another
-    calendar. A breach recorded against a due time that moved into the future is withdrawn."""
+    """Recompute the due time of every clock still waiting that was computed with another calendar version.
+    A breach recorded against a due time that moved into the future is withdrawn."""
     stale = (
         await session.execute(
+            # Every calendar change gives a new version, so "computed with another version" covers provisional
+            # deadlines when their year is loaded, and replicas that computed with a stale cached calendar.
+            # Written as two ranges so that the partial index on pending cases' versions serves it.
             select(Case)
             .where(
                 Case.status == CaseStatus.PENDING_DISPATCH,
-                (Case.dispatch_due_provisional.is_(True))
-                | (Case.dispatch_calendar_version != calendar.version),
+                (Case.dispatch_calendar_version < calendar.version)
+                | (Case.dispatch_calendar_version > calendar.version)
+                | Case.dispatch_calendar_version.is_(None),
             )
             .with_for_update()
         )

@@ -78,7 +78,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_sla_breaches_due_at_id"), ["due_at", "id"], unique=False)
         batch_op.create_index(
             "ix_sla_breaches_open",
-            ["due_at"],
+            ["case_id", "clock_started_at"],
             unique=False,
             postgresql_where=sa.text("closed_at IS NULL"),
             sqlite_where=sa.text("closed_at IS NULL"),
@@ -111,6 +111,14 @@ def upgrade() -> None:
             "ix_cases_pending_due",
             ["dispatch_due_at"],
             unique=False,
+            postgresql_include=["id", "dispatch_clock_started_at"],
+            postgresql_where=sa.text("status = 'pending_dispatch'"),
+            sqlite_where=sa.text("status = 'pending_dispatch'"),
+        )
+        batch_op.create_index(
+            "ix_cases_pending_calendar",
+            ["dispatch_calendar_version"],
+            unique=False,
             postgresql_where=sa.text("status = 'pending_dispatch'"),
             sqlite_where=sa.text("status = 'pending_dispatch'"),
         )
@@ -122,6 +130,11 @@ def downgrade() -> None:
         batch_op.drop_column("town_org_id")
 
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_cases_pending_calendar",
+            postgresql_where=sa.text("status = 'pending_dispatch'"),
+            sqlite_where=sa.text("status = 'pending_dispatch'"),
+        )
         batch_op.drop_index(
             "ix_cases_pending_due",
             postgresql_where=sa.text("status = 'pending_dispatch'"),
