@@ -111,11 +111,6 @@ def dialect_insert(session_or_conn: Any, table: Any) -> Any:
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 
 
-def dialect_name(session: AsyncSession) -> str:
-    """``postgresql`` or ``sqlite``: picks the prebuilt statement for constructs that differ (ON CONFLICT)."""
-    return session.get_bind().dialect.name
-
-
 class PerEngine(Generic[K, V]):
     """A process-local cache of immutable facts, one dict per database engine, so that a process talking to
     several databases (the tests) never mixes them; an engine's dict goes away with the engine."""

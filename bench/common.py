@@ -419,3 +419,14 @@ def write_readme_section(name: str, text: str) -> None:
     else:
         updated = current.rstrip() + "\n\n" + block + "\n"
     README.write_text(updated)
+
+
+def publish(name: str, results: dict[str, Any], report: str, elapsed: float, *, readme: bool) -> None:
+    """Write a benchmark's raw results and report to bench/out/, and its section of bench/README.md."""
+    (OUT_DIR / f"{name}-results.json").write_text(
+        json.dumps({**results, "elapsed_s": elapsed}, ensure_ascii=False, indent=2, default=str)
+    )
+    (OUT_DIR / f"{name}-report.md").write_text(report)
+    if readme:
+        write_readme_section(name, report)
+    log(f"done in {elapsed:.0f} s; report in bench/out/{name}-report.md")

@@ -45,17 +45,16 @@ from bench.common import (
     machine,
     pg_dsn,
     postgres_version,
+    publish,
     sqlalchemy_url,
-    write_readme_section,
 )
 from bench.generate import FEED_DB, MEDIATOR, PASSWORD, FeedCounts, generate_feed
-from bench.intake import BLIND_INDEX_KEY, ENCRYPTION_KEY, case_body
+from bench.intake import BLIND_INDEX_KEY, ENCRYPTION_KEY, case_body, service_env
 from bench.sla import (
     StatementLog,
     explain_captured,
     plan_block,
     sample,
-    service_env,
     summarise,
 )
 
@@ -369,7 +368,7 @@ def run_keep_up(base: Any, args: argparse.Namespace, feed_server: Server) -> dic
     org_id = base.orgs["LY-COURT"]
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as var_dir:
-        writer = Server("feed-writer", "app.main:app", WRITER_PORT, 1, service_env(FEED_DB, var_dir))
+        writer = Server("feed-writer", "app.main:app", WRITER_PORT, 1, service_env(var_dir, FEED_DB))
         with writer:
             login = httpx.post(
                 f"{writer.base_url}/api/v1/auth/login",
@@ -544,7 +543,7 @@ def main(argv: list[str]) -> int:
     log(f"data ready in {counts.seconds['total']:.0f} s")
     org_id = base.orgs["LY-COURT"]
     with tempfile.TemporaryDirectory() as var_dir:
-        server = Server("feed", "app.main:app", PORT, 1, service_env(FEED_DB, var_dir))
+        server = Server("feed", "app.main:app", PORT, 1, service_env(var_dir, FEED_DB))
         with server:
             middle = run_middle(server.base_url, base.court_key, org_id, args.events, args.samples)
             log(f"feed page from the middle: p50 {middle['p50']} ms, p95 {middle['p95']} ms")
@@ -554,25 +553,19 @@ def main(argv: list[str]) -> int:
     elapsed = time.monotonic() - started
     command = ("python -m bench.run feed " + " ".join(argv)).strip()
     report = render(info, counts, middle, plans, keep, command, elapsed)
-    (OUT_DIR / "feed-results.json").write_text(
-        json.dumps(
-            {
-                "machine": info,
-                "data": counts.__dict__,
-                "middle": middle,
-                "plans": plans,
-                "keep_up": keep,
-                "elapsed_s": elapsed,
-            },
-            ensure_ascii=False,
-            indent=2,
-            default=str,
-        )
+    publish(
+        NAME,
+        {
+            "machine": info,
+            "data": counts.__dict__,
+            "middle": middle,
+            "plans": plans,
+            "keep_up": keep,
+        },
+        report,
+        elapsed,
+        readme=not args.no_readme,
     )
-    (OUT_DIR / "feed-report.md").write_text(report)
-    if not args.no_readme:
-        write_readme_section(NAME, report)
-    log(f"done in {elapsed:.0f} s; report in bench/out/feed-report.md")
     return 0
 
 

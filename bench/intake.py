@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 
 from bench.common import (
+    BENCH_DB,
     LUA_DIR,
     OUT_DIR,
     CpuMeter,
@@ -43,10 +44,10 @@ from bench.common import (
     machine,
     pg_dsn,
     postgres_version,
+    publish,
     recreate_database,
     run_wrk,
     sqlalchemy_url,
-    write_readme_section,
 )
 
 NAME = "intake"
@@ -160,9 +161,10 @@ async def _seed() -> None:
         await conn.close()
 
 
-def service_env(var_dir: str) -> dict[str, str]:
+def service_env(var_dir: str, database: str = BENCH_DB) -> dict[str, str]:
+    """The service's environment for a benchmark run (shared by every benchmark)."""
     return {
-        "JIEFEN_DATABASE_URL": sqlalchemy_url(),
+        "JIEFEN_DATABASE_URL": sqlalchemy_url(database),
         "JIEFEN_VAR_DIR": var_dir,
         "JIEFEN_ENCRYPTION_KEY": ENCRYPTION_KEY,
         "JIEFEN_BLIND_INDEX_KEY": BLIND_INDEX_KEY,
@@ -863,17 +865,13 @@ def main(argv: list[str]) -> int:
     elapsed = time.monotonic() - started
     command = "make bench" if not argv else "python -m bench.run intake " + " ".join(argv)
     report = render(info, results, trace, profile, command, elapsed, args.duration)
-    (OUT_DIR / "intake-results.json").write_text(
-        json.dumps(
-            {"machine": info, "results": results, "trace": trace, "profile": profile, "elapsed_s": elapsed},
-            ensure_ascii=False,
-            indent=2,
-        )
+    publish(
+        NAME,
+        {"machine": info, "results": results, "trace": trace, "profile": profile},
+        report,
+        elapsed,
+        readme=not args.no_readme,
     )
-    (OUT_DIR / "intake-report.md").write_text(report)
-    if not args.no_readme:
-        write_readme_section(NAME, report)
-    log(f"done in {elapsed:.0f} s; report in bench/out/intake-report.md")
     bad = [r for r in results if not r["valid"] or not r["rows_match"]]
     return 1 if bad else 0
 

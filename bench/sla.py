@@ -41,11 +41,11 @@ from bench.common import (
     machine,
     pg_dsn,
     postgres_version,
+    publish,
     sqlalchemy_url,
-    write_readme_section,
 )
 from bench.generate import PASSWORD, SLA_DB, SUPERVISOR, SlaCounts, generate_sla
-from bench.intake import BLIND_INDEX_KEY, ENCRYPTION_KEY
+from bench.intake import BLIND_INDEX_KEY, ENCRYPTION_KEY, service_env
 
 NAME = "sla"
 PORT = 18767
@@ -60,19 +60,6 @@ TARGETS_MS = {
 
 
 # --- shared helpers ------------------------------------------------------------------------------------
-
-
-def service_env(database: str, var_dir: str) -> dict[str, str]:
-    return {
-        "JIEFEN_DATABASE_URL": sqlalchemy_url(database),
-        "JIEFEN_VAR_DIR": var_dir,
-        "JIEFEN_ENCRYPTION_KEY": ENCRYPTION_KEY,
-        "JIEFEN_BLIND_INDEX_KEY": BLIND_INDEX_KEY,
-        "JIEFEN_LOG_LEVEL": "WARNING",
-        "JIEFEN_SLA_SWEEP_ENABLED": "false",
-        "JIEFEN_LOGIN_MAX_FAILURES_PER_ACCOUNT": "1000",
-        "JIEFEN_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000",
-    }
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -275,7 +262,7 @@ def run_http(database: str, samples: int, deep_pages: int) -> dict[str, Any]:
     year_start = today - timedelta(days=364)
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as var_dir:
-        server = Server("sla", "app.main:app", PORT, 1, service_env(database, var_dir))
+        server = Server("sla", "app.main:app", PORT, 1, service_env(var_dir, database))
         with server:
             login = httpx.post(
                 f"{server.base_url}/api/v1/auth/login",
@@ -507,18 +494,13 @@ def main(argv: list[str]) -> int:
     elapsed = time.monotonic() - started
     command = ("python -m bench.run sla " + " ".join(argv)).strip()
     report = render(info, counts, sweeps, http, command, elapsed)
-    (OUT_DIR / "sla-results.json").write_text(
-        json.dumps(
-            {"machine": info, "data": counts.__dict__, "sweeps": sweeps, "http": http, "elapsed_s": elapsed},
-            ensure_ascii=False,
-            indent=2,
-            default=str,
-        )
+    publish(
+        NAME,
+        {"machine": info, "data": counts.__dict__, "sweeps": sweeps, "http": http},
+        report,
+        elapsed,
+        readme=not args.no_readme,
     )
-    (OUT_DIR / "sla-report.md").write_text(report)
-    if not args.no_readme:
-        write_readme_section(NAME, report)
-    log(f"done in {elapsed:.0f} s; report in bench/out/sla-report.md")
     return 0
 
 
