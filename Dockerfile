@@ -18,4 +18,5 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
 
 # Production: set JIEFEN_ENV=production, JIEFEN_DATABASE_URL (PostgreSQL), JIEFEN_ENCRYPTION_KEY and
 # JIEFEN_BLIND_INDEX_KEY. Migrations are idempotent, so every replica may run them at start.
-CMD ["sh", "-c", "jiefen db upgrade && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --proxy-headers"]
+# Behind a TLS proxy, also set JIEFEN_FORWARDED_ALLOW_IPS to the proxy's address.
+CMD ["sh", "-c", "jiefen db upgrade && exec jiefen serve --host 0.0.0.0 --port 8000"]
