@@ -7,6 +7,7 @@ each benchmark writes its own section of ``bench/README.md`` between ``<!-- NAME
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
@@ -79,6 +80,14 @@ def machine() -> dict[str, str]:
         "wrk": wrk_version,
         "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %z"),
     }
+
+
+def start_run() -> dict[str, str]:
+    """The start of every benchmark run: its output folder, and the machine it runs on (with PostgreSQL)."""
+    OUT_DIR.mkdir(exist_ok=True)
+    info = machine()
+    info["postgres"] = asyncio.run(postgres_version())
+    return info
 
 
 async def postgres_version() -> str:

@@ -38,15 +38,13 @@ import asyncpg
 import httpx
 
 from bench.common import (
-    OUT_DIR,
     CpuMeter,
     Server,
     log,
-    machine,
     pg_dsn,
-    postgres_version,
     publish,
     sqlalchemy_url,
+    start_run,
 )
 from bench.generate import FEED_DB, MEDIATOR, PASSWORD, FeedCounts, generate_feed
 from bench.intake import BLIND_INDEX_KEY, ENCRYPTION_KEY, case_body, service_env
@@ -535,9 +533,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite bench/README.md")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    OUT_DIR.mkdir(exist_ok=True)
-    info = machine()
-    info["postgres"] = asyncio.run(postgres_version())
+    info = start_run()
     log(f"generating {args.events:,} feed events over {args.cases:,} court cases into {FEED_DB}")
     base, counts = asyncio.run(generate_feed(FEED_DB, cases=args.cases, events=args.events))
     log(f"data ready in {counts.seconds['total']:.0f} s")

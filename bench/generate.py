@@ -205,6 +205,20 @@ async def drop_secondary_indexes(conn: asyncpg.Connection, tables: list[str]) ->
     return [r["definition"] for r in rows]
 
 
+async def _finish_load(conn: asyncpg.Connection, indexes: list[str], seconds: dict[str, float]) -> None:
+    """End a staged load: drop the staging table, turn foreign-key checks back on, rebuild the dropped
+    indexes and refresh the planner's statistics (timings into ``seconds``)."""
+    await conn.execute("DROP TABLE bench_gen")
+    await conn.execute("RESET session_replication_role")
+    t = time.monotonic()
+    for definition in indexes:
+        await conn.execute(definition)
+    seconds["indexes"] = time.monotonic() - t
+    t = time.monotonic()
+    await conn.execute("VACUUM ANALYZE")
+    seconds["vacuum_analyze"] = time.monotonic() - t
+
+
 # Parties of the cases listed in bench_gen (two each, person applicant and respondent), columns as intake.
 INSERT_PARTIES = """
 INSERT INTO parties (case_id, position, role, kind, name, is_government, id_number_enc, id_number_bidx,
@@ -453,15 +467,7 @@ async def generate_sla(
         counts.assignments = await conn.fetchval("SELECT count(*) FROM assignments")
         counts.breaches = await conn.fetchval("SELECT count(*) FROM sla_breaches")
         counts.parties = await conn.fetchval("SELECT count(*) FROM parties")
-        await conn.execute("DROP TABLE bench_gen")
-        await conn.execute("RESET session_replication_role")
-        t = time.monotonic()
-        for definition in indexes:
-            await conn.execute(definition)
-        counts.seconds["indexes"] = time.monotonic() - t
-        t = time.monotonic()
-        await conn.execute("VACUUM ANALYZE")
-        counts.seconds["vacuum_analyze"] = time.monotonic() - t
+        await _finish_load(conn, indexes, counts.seconds)
     finally:
         await conn.close()
     counts.seconds["total"] = time.monotonic() - t0
@@ -596,15 +602,7 @@ async def generate_feed(
             log(f"  feed data: {name} in {counts.seconds[name]:.1f} s")
         await conn.execute("SELECT setval('feed_events_id_seq', (SELECT max(id) FROM feed_events))")
         counts.parties = await conn.fetchval("SELECT count(*) FROM parties")
-        await conn.execute("DROP TABLE bench_gen")
-        await conn.execute("RESET session_replication_role")
-        t = time.monotonic()
-        for definition in indexes:
-            await conn.execute(definition)
-        counts.seconds["indexes"] = time.monotonic() - t
-        t = time.monotonic()
-        await conn.execute("VACUUM ANALYZE")
-        counts.seconds["vacuum_analyze"] = time.monotonic() - t
+        await _finish_load(conn, indexes, counts.seconds)
     finally:
         await conn.close()
     counts.seconds["total"] = time.monotonic() - t0

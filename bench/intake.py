@@ -41,13 +41,12 @@ from bench.common import (
     WrkResult,
     count_rows,
     log,
-    machine,
     pg_dsn,
-    postgres_version,
     publish,
     recreate_database,
     run_wrk,
     sqlalchemy_url,
+    start_run,
 )
 
 NAME = "intake"
@@ -848,9 +847,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite bench/README.md")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    OUT_DIR.mkdir(exist_ok=True)
-    info = machine()
-    info["postgres"] = asyncio.run(postgres_version())
+    info = start_run()
     log(f"machine: {info}")
     log("recreating the bench database, migrating, seeding")
     prepare_database()

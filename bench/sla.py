@@ -34,15 +34,13 @@ import asyncpg
 import httpx
 
 from bench.common import (
-    OUT_DIR,
     CpuMeter,
     Server,
     log,
-    machine,
     pg_dsn,
-    postgres_version,
     publish,
     sqlalchemy_url,
+    start_run,
 )
 from bench.generate import PASSWORD, SLA_DB, SUPERVISOR, SlaCounts, generate_sla
 from bench.intake import BLIND_INDEX_KEY, ENCRYPTION_KEY, service_env
@@ -483,9 +481,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-readme", action="store_true", help="do not rewrite bench/README.md")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    OUT_DIR.mkdir(exist_ok=True)
-    info = machine()
-    info["postgres"] = asyncio.run(postgres_version())
+    info = start_run()
     log(f"generating {args.cases:,} cases into {SLA_DB}")
     _, counts = asyncio.run(generate_sla(SLA_DB, cases=args.cases, overdue=args.overdue))
     log(f"data ready in {counts.seconds['total']:.0f} s")

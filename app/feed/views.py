@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from app.auth import service as auth_service
 from app.auth.principal import Principal
@@ -111,8 +112,6 @@ async def _page(
 
 
 async def _cases(session: Any, ctx: AppContext, ids: list[Any]) -> dict[Any, CaseOut]:
-    from sqlalchemy import select
-
     rows = list((await session.execute(select(Case).where(Case.id.in_(set(ids))))).scalars())
     return {c.id: c for c in await present_cases(session, rows, reveal=ctx.cipher)}
 
