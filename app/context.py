@@ -19,6 +19,10 @@ class AppContext:
     cipher: FieldCipher
     blind_index: BlindIndex
     blind_index_key_bytes: bytes  # also keys the CSRF HMAC (with its own label)
+    # PostgreSQL only: a small pool of its own for single statements that commit at once, outside the
+    # request's transaction (the case-number counter, app.cases.repository.take_reference). Its own pool,
+    # so a request holding a connection never waits for a second one from the pool it holds one of.
+    autocommit_engine: AsyncEngine | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:
@@ -36,7 +40,12 @@ class AppContext:
             cipher=cipher,
             blind_index=BlindIndex(load_key(settings.blind_index_key)),
             blind_index_key_bytes=load_key(settings.blind_index_key),
+            autocommit_engine=(
+                None if engine.dialect.name == "sqlite" else make_engine(settings.database_url, pool_size=2)
+            ),
         )
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.autocommit_engine is not None:
+            await self.autocommit_engine.dispose()

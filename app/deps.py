@@ -35,7 +35,14 @@ async def _unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 Session = Annotated[AsyncSession, Depends(_unit_of_work, scope="function")]
-Context = Annotated[AppContext, Depends(get_context)]
+
+
+async def _context(request: Request) -> AppContext:
+    # async: FastAPI runs a plain-def dependency in its thread pool, a thread hop on every request.
+    return get_context(request)
+
+
+Context = Annotated[AppContext, Depends(_context)]
 
 
 def bearer_token(request: Request) -> str | None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Executable
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 _PG = asyncpg_dialect()
 
@@ -53,7 +53,7 @@ def _core(session: AsyncSession, stmt: Prepared) -> Executable:
     return stmt.sqlite if session.get_bind().dialect.name == "sqlite" else stmt.core
 
 
-async def _driver(session: AsyncSession) -> Any | None:
+async def driver_of(session: AsyncSession) -> Any | None:
     """The asyncpg connection of the session's transaction, or None: on SQLite, or when SQLAlchemy has not
     sent BEGIN yet (it does so lazily, on its first statement) — then the statement runs through
     SQLAlchemy, which begins the transaction."""
@@ -71,21 +71,21 @@ async def _driver(session: AsyncSession) -> Any | None:
 
 async def fetchval(session: AsyncSession, stmt: Prepared, params: Mapping[str, Any]) -> Any:
     """The first column of the first row, or None when there is no row."""
-    driver = await _driver(session)
+    driver = await driver_of(session)
     if driver is None:
         return (await session.execute(_core(session, stmt), params)).scalar()
     return await driver.fetchval(stmt.pg_sql, *stmt.pg_args(params))
 
 
 async def fetch(session: AsyncSession, stmt: Prepared, params: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    driver = await _driver(session)
+    driver = await driver_of(session)
     if driver is None:
         return [dict(m) for m in (await session.execute(_core(session, stmt), params)).mappings()]
     return list(await driver.fetch(stmt.pg_sql, *stmt.pg_args(params)))
 
 
 async def execute(session: AsyncSession, stmt: Prepared, params: Mapping[str, Any]) -> None:
-    driver = await _driver(session)
+    driver = await driver_of(session)
     if driver is None:
         await session.execute(_core(session, stmt), params)
     else:
@@ -94,8 +94,16 @@ async def execute(session: AsyncSession, stmt: Prepared, params: Mapping[str, An
 
 async def executemany(session: AsyncSession, stmt: Prepared, rows: Sequence[Mapping[str, Any]]) -> None:
     """All rows in one round trip (asyncpg pipelines executemany; SQLAlchemy's executemany likewise)."""
-    driver = await _driver(session)
+    driver = await driver_of(session)
     if driver is None:
         await session.execute(_core(session, stmt), list(rows))
     else:
         await driver.executemany(stmt.pg_sql, [stmt.pg_args(r) for r in rows])
+
+
+async def fetchval_committed(engine: AsyncEngine, stmt: Prepared, params: Mapping[str, Any]) -> Any:
+    """Run ``stmt`` on its own pooled PostgreSQL connection, outside any transaction: it commits at once
+    (asyncpg outside a transaction block autocommits), so a row it locks is free when it returns."""
+    async with engine.connect() as connection:
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        return await driver.fetchval(stmt.pg_sql, *stmt.pg_args(params))

@@ -189,6 +189,9 @@ class WorkCalendar:
             version += "+" + "+".join(f"{y}@{overrides[y].digest()}" for y in sorted(overrides))
         self.version: str = version
         self._overrides: Mapping[int, YearSchedule] = MappingProxyType(overrides)
+        # A calendar never changes once built (a new schedule makes a new calendar), so a day's answer is
+        # kept: every intake asks about the same few days.
+        self._days: dict[date, DayInfo] = {}
 
     def __repr__(self) -> str:
         return f"WorkCalendar(version={self.version!r})"
@@ -198,6 +201,12 @@ class WorkCalendar:
         return year in self._overrides or builtin_covers(year)
 
     def day(self, d: date) -> DayInfo:
+        info = self._days.get(d)
+        if info is None:
+            info = self._days[d] = self._look_up(d)
+        return info
+
+    def _look_up(self, d: date) -> DayInfo:
         schedule = self._overrides.get(d.year)
         if schedule is not None:
             return _from_schedule(d, schedule)

@@ -21,7 +21,7 @@ from app.calendar.workdays import SHANGHAI
 from app.cases import repository as repo
 from app.cases import sql
 from app.cases.actions import dispatch_to
-from app.cases.events import write_events
+from app.cases.events import rows_of
 from app.cases.presenter import case_out
 from app.cases.schemas import CaseIn
 from app.cases.transitions import Actor, Loaded
@@ -177,8 +177,9 @@ async def create_case(
     idempotency_key: str | None,
     now: datetime,
 ) -> IntakeResult:
-    """Round trips in the steady state: claim, route (one query), case number, case, parties, assignment,
-    events, idempotency response — plus BEGIN, authentication and COMMIT around them."""
+    """Round trips in the steady state on PostgreSQL: claim, route (one query), the new case with all its
+    rows (one statement), the idempotency response — plus BEGIN, authentication and COMMIT around them;
+    and the case number, on a connection of its own."""
     claim_id: int | None = None
     if idempotency_key is not None:
         claimed = await claim(
@@ -204,22 +205,32 @@ async def create_case(
     )
     found, orgs = routed.found, routed.orgs
     store_decision(case, routed.decision, found)
-    case.reference = await repo.next_reference(
-        session, ctx.settings.city_reference_prefix, now.astimezone(SHANGHAI).year
-    )
     actor = Actor.of(principal)
     loaded = Loaded(case, None)
     loaded.events.append(_created_event(case, actor, now))
     if found.single is not None:
         # found.single was read as active in this transaction, by the route query.
         dispatch_to(loaded, found.single, actor, now, auto=True, note=None)
-    await repo.insert_case(session, sql.row_of(case, sql.CASE_COLUMNS))
-    await repo.insert_parties(session, parties)
-    if loaded.assignment is not None:
-        loaded.assignment.id = await repo.insert_assignment(
-            session, sql.row_of(loaded.assignment, sql.ASSIGNMENT_COLUMNS)
-        )
-    await write_events(session, case, loaded.events)
+    # Taken last, when nothing but a database error can stop the intake (see take_reference).
+    case.reference = await repo.take_reference(
+        session,
+        ctx.autocommit_engine,
+        ctx.settings.city_reference_prefix,
+        now.astimezone(SHANGHAI).year,
+    )
+    for event in loaded.events:
+        event["data"] = {**event.get("data", {}), "reference": case.reference}
+    assignment = loaded.assignment
+    assignment_id = await repo.insert_new_case(
+        session,
+        sql.row_of(case, sql.CASE_COLUMNS),
+        parties,
+        sql.row_of(assignment, sql.ASSIGNMENT_COLUMNS) if assignment is not None else None,
+        await rows_of(session, case, loaded.events),
+    )
+    if assignment is not None:
+        assert assignment_id is not None
+        assignment.id = assignment_id
     party_objs = [Party(**row) for row in parties]
     body_out = case_out(case, party_objs, orgs, loaded.assignment)
     result = body_out.model_dump_json()
@@ -253,7 +264,7 @@ def _created_event(case: Case, actor: Actor, now: datetime) -> dict[str, Any]:
         "actor_client_id": actor.client_id,
         "actor_org_id": actor.organization_id,
         "reason": None,
-        "data": {"reference": case.reference, "category": case.category, "rule": case.routing_rule_id},
+        "data": {"category": case.category, "rule": case.routing_rule_id},  # + the case number, once taken
         "occurred_at": now,
     }
 

@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import prepared
 from app.cases import sql
+from app.cases.events import EventRows
 from app.models import Assignment, Case, CaseEvent, Organization, Party, SlaBreach
 
 
@@ -32,25 +33,52 @@ async def orgs_by_ids(session: AsyncSession, ids: Iterable[int | None]) -> dict[
     return {o.id: o for o in rows.scalars()}
 
 
-async def next_reference(session: AsyncSession, prefix: str, year: int) -> str:
-    """Allocate the next case number of the year. The counter row stays locked until commit, so numbers
-    are gap-free and unique; callers take it late in the transaction to keep that lock short."""
+async def take_reference(
+    session: AsyncSession, autocommit_engine: AsyncEngine | None, prefix: str, year: int
+) -> str:
+    """The next case number of the year.
+
+    On PostgreSQL the counter's upsert commits on its own, at once: the row is locked for that one
+    statement, never until the intake's commit (held across the intake's remaining round trips, it queued
+    every concurrent intake behind it: p99 272–338 ms against 89 ms without it, 16 connections). The price
+    is that a number whose intake then fails on a database error is not reused: numbers are unique and
+    increasing, not gap-free. The idempotency claim and every validation come before, so a retry or a
+    rejected request never takes one. SQLite has a single writer anyway: there the counter is updated in
+    the intake's own transaction (a second connection would wait for the write lock that transaction holds).
+    """
     params = {"prefix": prefix, "year": year, "last_value": 1}
-    value = await prepared.fetchval(session, sql.NEXT_REFERENCE, params)
+    if autocommit_engine is not None and await prepared.driver_of(session) is not None:
+        value = await prepared.fetchval_committed(autocommit_engine, sql.NEXT_REFERENCE, params)
+    else:
+        value = await prepared.fetchval(session, sql.NEXT_REFERENCE, params)
     return f"{prefix}-{year}-{value:06d}"
 
 
-async def insert_case(session: AsyncSession, values: dict[str, Any]) -> None:
-    await prepared.execute(session, sql.INSERT_CASE, values)
-
-
-async def insert_parties(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """One executemany: a single round trip whatever the number of parties."""
-    await prepared.executemany(session, sql.INSERT_PARTIES, rows)
-
-
-async def insert_assignment(session: AsyncSession, values: dict[str, Any]) -> int:
-    return int(await prepared.fetchval(session, sql.INSERT_ASSIGNMENT, values))
+async def insert_new_case(
+    session: AsyncSession,
+    case: dict[str, Any],
+    parties: list[dict[str, Any]],
+    assignment: dict[str, Any] | None,
+    events: EventRows,
+) -> int | None:
+    """A new case with its parties, assignment, events and feed rows; returns the assignment's id. One
+    statement on PostgreSQL (app.cases.sql.NewCaseStatement), one per table on SQLite."""
+    assignments = [assignment] if assignment is not None else []
+    driver = await prepared.driver_of(session)
+    if driver is not None:
+        args = sql.NEW_CASE.args(case, parties, assignments, events.audit, events.outbox)
+        assignment_id: int | None = await driver.fetchval(sql.NEW_CASE.sql, *args)
+        return assignment_id
+    await prepared.execute(session, sql.INSERT_CASE, case)
+    await prepared.executemany(session, sql.INSERT_PARTIES, parties)
+    assignment_id = None
+    if assignment is not None:
+        assignment_id = int(await prepared.fetchval(session, sql.INSERT_ASSIGNMENT, assignment))
+    if events.audit:
+        await prepared.executemany(session, sql.INSERT_EVENTS, events.audit)
+    if events.outbox:
+        await prepared.executemany(session, sql.INSERT_FEED_EVENTS, events.outbox)
+    return assignment_id
 
 
 async def get_case(session: AsyncSession, case_id: uuid.UUID, scope: ColumnElement[bool]) -> Case | None:

@@ -9,12 +9,13 @@ the same keys, so each statement has exactly one compiled form.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Table, insert, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.models import Assignment, Case, CaseEvent, CaseReferenceCounter, Party
+from app.models import Assignment, Case, CaseEvent, CaseReferenceCounter, FeedEvent, Party
 from app.prepared import Prepared
 
 
@@ -29,6 +30,7 @@ PARTIES = _table(Party)
 ASSIGNMENTS = _table(Assignment)
 CASE_EVENTS = _table(CaseEvent)
 COUNTERS = _table(CaseReferenceCounter)
+FEED_EVENTS = _table(FeedEvent)
 
 # Every column of a case: an intake sets none of them to None where the model has a non-None default, so
 # passing None explicitly stores what omitting it did.
@@ -40,12 +42,15 @@ ASSIGNMENT_COLUMNS: tuple[str, ...] = tuple(
     c.key for c in ASSIGNMENTS.columns if c.key not in ("id", "outcome_detail")
 )
 EVENT_COLUMNS: tuple[str, ...] = tuple(c.key for c in CASE_EVENTS.columns if c.key != "id")
+# txid is the writing transaction's id, a column default on PostgreSQL (see app.models.feed).
+FEED_COLUMNS: tuple[str, ...] = tuple(c.key for c in FEED_EVENTS.columns if c.key not in ("id", "txid"))
 
 INSERT_CASE = Prepared(insert(CASES), keys=CASE_COLUMNS, json=["routing_flags"])
 # inline(): no implicit "RETURNING id" (nobody reads the generated ids of parties and events).
 INSERT_PARTIES = Prepared(insert(PARTIES).inline(), keys=PARTY_COLUMNS)
 INSERT_ASSIGNMENT = Prepared(insert(ASSIGNMENTS).returning(ASSIGNMENTS.c.id), keys=ASSIGNMENT_COLUMNS)
 INSERT_EVENTS = Prepared(insert(CASE_EVENTS).inline(), keys=EVENT_COLUMNS, json=["data"])
+INSERT_FEED_EVENTS = Prepared(insert(FEED_EVENTS).inline(), keys=FEED_COLUMNS, json=["data"])
 
 
 def _next_reference(dialect_insert: Any) -> Any:
@@ -67,3 +72,72 @@ NEXT_REFERENCE = Prepared(
 
 def row_of(obj: Any, columns: tuple[str, ...]) -> dict[str, Any]:
     return {key: getattr(obj, key) for key in columns}
+
+
+class NewCaseStatement:
+    """A new case in one statement on PostgreSQL: the case, its parties, its assignment, its audit events
+    and their feed rows, as data-modifying CTEs (foreign keys are checked at the end of the statement, so
+    the children may name the case inserted beside them). Returns the assignment's id.
+
+    Why: each round trip costs the service ~0.2 ms of CPU and PostgreSQL its per-statement work; five
+    become one. The SQL is generated from the tables' columns (the single source of truth, as for the Core
+    statements above): the case is one row of scalar parameters, every other table a set of rows passed as
+    one array per column and expanded with ``unnest``. SQLite runs the same rows through the statements
+    above, one per table.
+    """
+
+    def __init__(self) -> None:
+        pg = postgresql.dialect()
+        casts: list[str] = []
+
+        def param(cast: str) -> str:
+            casts.append(cast)
+            return f"${len(casts)}::{cast}"
+
+        def types(table: Table) -> dict[str, str]:
+            return {c.key: c.type.compile(dialect=pg) for c in table.columns}
+
+        def insert_rows(name: str, table: Table, columns: tuple[str, ...], returning: str = "") -> str:
+            arrays = ", ".join(param(f"{types(table)[k]}[]") for k in columns)
+            names = ", ".join(columns)
+            return (
+                f"{name} AS (INSERT INTO {table.name} ({names}) "  # noqa: S608 (names from the models)
+                f"SELECT * FROM unnest({arrays}) AS u({names}){returning})"
+            )
+
+        case_types = types(CASES)
+        case = (
+            f"c AS (INSERT INTO {CASES.name} ({', '.join(CASE_COLUMNS)}) "  # noqa: S608 (likewise)
+            f"VALUES ({', '.join(param(case_types[k]) for k in CASE_COLUMNS)}))"
+        )
+        self.sql = (
+            f"WITH {case}, "  # noqa: S608 (likewise; every value is a $n parameter)
+            f"{insert_rows('p', PARTIES, PARTY_COLUMNS)}, "
+            f"{insert_rows('a', ASSIGNMENTS, ASSIGNMENT_COLUMNS, ' RETURNING id')}, "
+            f"{insert_rows('e', CASE_EVENTS, EVENT_COLUMNS)}, "
+            f"{insert_rows('f', FEED_EVENTS, FEED_COLUMNS)} "
+            "SELECT id FROM a"
+        )
+        self._json = {k for k, t in case_types.items() if t == "JSONB"}
+
+    def args(
+        self,
+        case: dict[str, Any],
+        parties: list[dict[str, Any]],
+        assignments: list[dict[str, Any]],
+        events: list[dict[str, Any]],
+        feed: list[dict[str, Any]],
+    ) -> list[Any]:
+        def columns(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[list[Any]]:
+            return [[json.dumps(r[k]) if k == "data" else r[k] for r in rows] for k in keys]
+
+        return [
+            *(json.dumps(case[k]) if k in self._json else case[k] for k in CASE_COLUMNS),
+            *columns(parties, PARTY_COLUMNS),
+            *columns(assignments, ASSIGNMENT_COLUMNS),
+            *columns(events, EVENT_COLUMNS),
+            *columns(feed, FEED_COLUMNS),
+        ]
+
+
+NEW_CASE = NewCaseStatement()

@@ -6,7 +6,7 @@ import asyncio
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.db import session_scope
 from app.models import Case, CaseEvent, IdempotencyKey, Party
@@ -63,6 +63,78 @@ async def test_case_numbers_are_sequential(client, world):
         refs.append(r.json()["reference"])
     numbers = [int(ref.rsplit("-", 1)[1]) for ref in refs]
     assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
+    events = (await client.get(f"/api/v1/cases/{r.json()['id']}/events", headers=headers)).json()["items"]
+    assert [e["data"]["reference"] for e in events] == [refs[-1], refs[-1]]  # the audit trail records it
+
+
+async def test_replays_and_rejected_requests_take_no_case_number(client, world):
+    headers = {**await login(client, world, "lc_v01"), "Idempotency-Key": "k-1"}
+    first = await client.post("/api/v1/cases", json=case_body(), headers=headers)
+    replay = await client.post("/api/v1/cases", json=case_body(), headers=headers)
+    rejected = await client.post(
+        "/api/v1/cases",
+        json=case_body(town_code="LY-LC", village_code="LY-DT-V01"),  # not in that town
+        headers={**headers, "Idempotency-Key": "k-2"},
+    )
+    assert rejected.status_code == 422, rejected.text
+    second = await client.post(
+        "/api/v1/cases", json=case_body(), headers={**headers, "Idempotency-Key": "k-3"}
+    )
+    numbers = [int(r.json()["reference"].rsplit("-", 1)[1]) for r in (first, replay, second)]
+    assert numbers == [numbers[0], numbers[0], numbers[0] + 1]
+
+
+@pytest.mark.pg_only
+async def test_an_intake_does_not_hold_the_case_number_counter_until_it_commits(
+    client, world, app, monkeypatch
+):
+    """The counter's upsert commits on its own: while one intake is still inside its transaction (paused
+    here after taking its number), another transaction can take the next number without waiting."""
+    from app.cases import repository
+
+    paused, resume = asyncio.Event(), asyncio.Event()
+    insert_new_case = repository.insert_new_case
+
+    async def slow_insert(*args, **kwargs):
+        paused.set()
+        await resume.wait()
+        return await insert_new_case(*args, **kwargs)
+
+    monkeypatch.setattr(repository, "insert_new_case", slow_insert)
+    headers = await login(client, world, "lc_v01")
+    intake = asyncio.create_task(client.post("/api/v1/cases", json=case_body(), headers=headers))
+    await asyncio.wait_for(paused.wait(), 10)
+    async with app.state.ctx.engine.connect() as conn:
+        await conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+        taken = (
+            await conn.execute(
+                text(
+                    "UPDATE case_reference_counters SET last_value = last_value + 1 "
+                    "RETURNING prefix || '-' || year || '-' || lpad(last_value::text, 6, '0')"
+                )
+            )
+        ).scalar_one()
+        await conn.commit()
+    resume.set()
+    r = await intake
+    assert r.status_code == 201, r.text
+    ours, theirs = (int(ref.rsplit("-", 1)[1]) for ref in (r.json()["reference"], taken))
+    assert theirs == ours + 1  # taken while the intake was paused, after the intake's own number
+
+
+@pytest.mark.pg_only
+async def test_concurrent_intakes_get_distinct_numbers(client, world, app):
+    headers = await login(client, world, "lc_v01")
+    responses = await asyncio.gather(
+        *[
+            client.post("/api/v1/cases", json=case_body(), headers={**headers, "Idempotency-Key": f"c-{i}"})
+            for i in range(20)
+        ]
+    )
+    assert {r.status_code for r in responses} == {201}
+    numbers = sorted(int(r.json()["reference"].rsplit("-", 1)[1]) for r in responses)
+    assert numbers == list(range(numbers[0], numbers[0] + 20))
+    assert await count(app, Case) == 20
 
 
 async def test_personal_data_is_encrypted_at_rest_with_a_blind_index(client, world, app):
