@@ -427,6 +427,8 @@ def render(
     command: str,
     elapsed: float,
 ) -> str:
+    from app.feed.service import PULL_RECORD_INTERVAL
+
     s = counts.seconds
     ok = middle["p50"] <= TARGET_P50_MS
     lines = [
@@ -460,6 +462,14 @@ def render(
         "uvicorn 1 worker, the court client's API key, sequential httpx requests after 3 warm-ups. Each "
         f"page: 100 events of {middle['distinct_cases']} distinct cases, {middle['bytes']:,} bytes, "
         "parties' ID numbers and phones decrypted (checked: the phone reads as a number, not a token).",
+        "",
+        "How a page is served (`app/feed/views.py`, `app/feed/presenter.py`): one short database session "
+        "authenticates the key and reads the page — the events below the fence, then the page's cases with "
+        "their open assignment, their parties, their latest breaches and the organizations they name, each "
+        "query taking one array of ids (`= ANY`) — as Core rows, no ORM entities; ID numbers and phones are "
+        "decrypted and the page is written as JSON in one pass, without pydantic models per case (the tests "
+        "hold each case's JSON equal to `CaseOut`'s). The pull is recorded for `/feed/status` at most every "
+        f"{PULL_RECORD_INTERVAL.total_seconds():.0f} s per client and process, so a page writes nothing.",
         "",
         *plan_block("Plans of one page's queries", plans.get("feed_page", [])),
         "### Keeping up with writes",

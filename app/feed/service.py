@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, and_, func, literal_column, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import dialect_insert
+from app.db import PerEngine, dialect_insert
 from app.feed.cursor import Position
 from app.models import ApiClient, FeedConsumer, FeedEvent, Organization
 
@@ -40,18 +41,44 @@ def _order(session: AsyncSession) -> list[object]:
     return [FeedEvent.txid, FeedEvent.id] if _is_pg(session) else [FeedEvent.id]
 
 
-async def read(session: AsyncSession, org_id: int, position: Position, limit: int) -> list[FeedEvent]:
+# Only what a page shows, as rows: no entities to build for a read-only page.
+_EVENTS = select(
+    FeedEvent.id,
+    FeedEvent.txid,
+    FeedEvent.case_id,
+    FeedEvent.type,
+    FeedEvent.case_version,
+    FeedEvent.data,
+    FeedEvent.occurred_at,
+)
+
+
+async def read(session: AsyncSession, org_id: int, position: Position, limit: int) -> Sequence[Row[Any]]:
     stmt = (
-        select(FeedEvent)
-        .where(FeedEvent.organization_id == org_id, *_after(session, position))
+        _EVENTS.where(FeedEvent.organization_id == org_id, *_after(session, position))
         .order_by(*_order(session))  # type: ignore[arg-type]
         .limit(limit)
     )
-    return list((await session.execute(stmt)).scalars())
+    return (await session.execute(stmt)).all()
 
 
-def position_of(event: FeedEvent) -> Position:
+def position_of(event: Row[Any]) -> Position:
     return Position(event.txid or 0, event.id)
+
+
+# A pull is recorded at most this often per client and process: /feed/status shows when a client was last
+# seen, and a write and a commit on every pull would cost more than the page's reads.
+PULL_RECORD_INTERVAL = timedelta(seconds=5)
+_pull_recorded: PerEngine[int, datetime] = PerEngine()
+
+
+async def record_pull(session: AsyncSession, client_id: int, now: datetime) -> None:
+    recorded = _pull_recorded.of(session)
+    last = recorded.get(client_id)
+    if last is not None and timedelta(0) <= now - last < PULL_RECORD_INTERVAL:
+        return
+    await touch(session, client_id, now)
+    recorded[client_id] = now
 
 
 async def touch(session: AsyncSession, client_id: int, now: datetime, acked: Position | None = None) -> None:

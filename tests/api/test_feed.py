@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -86,7 +87,7 @@ async def test_court_actions_flow_into_the_feed_and_a_decline_goes_back_to_the_c
     )
     assert r.status_code == 200, r.text
     assert r.json()["judicial_confirmation_due_on"] == "2026-12-20"
-    items, _ = await pull_all(client, world, cursor, expect=2)
+    items, cursor = await pull_all(client, world, cursor, expect=2)
     assert [i["type"] for i in items] == ["case.accepted", "case.resolved"]
 
     other = await court_case(client, world)
@@ -132,6 +133,25 @@ async def test_forged_cursor_is_refused_and_ack_shows_in_the_lag_report(client, 
     ).status_code == 204
     status = (await client.get("/api/v1/feed/status", headers=await login(client, world, "bureau"))).json()
     assert status[0]["unacknowledged"] == 0 and status[0]["acked_at"]
+
+
+async def test_a_pull_is_recorded_for_the_lag_report_at_most_every_few_seconds(client, world, monkeypatch):
+    from app.feed import service
+
+    bureau = await login(client, world, "bureau")
+
+    async def last_pull():
+        return (await client.get("/api/v1/feed/status", headers=bureau)).json()[0]["last_pull_at"]
+
+    assert await last_pull() is None
+    await client.get("/api/v1/feed", headers=court(world))
+    first = await last_pull()
+    assert first is not None
+    await client.get("/api/v1/feed", headers=court(world))
+    assert await last_pull() == first  # within the interval: no write
+    monkeypatch.setattr(service, "PULL_RECORD_INTERVAL", timedelta(0))
+    await client.get("/api/v1/feed", headers=court(world))
+    assert await last_pull() > first
 
 
 async def test_long_poll_returns_when_an_event_arrives(client, world):
