@@ -16,7 +16,7 @@ from app.context import AppContext
 from app.errors import install_problem_handlers
 from app.feed.court_views import router as court_router
 from app.feed.views import router as feed_router
-from app.ops import configure_logging, install_middleware
+from app.ops import configure_logging, install_middleware, tune_gc
 from app.ops import router as ops_router
 from app.organizations.views import router as organizations_router
 from app.routing.views import router as routing_router
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper = sla_background.start(app.state.ctx)
+        tune_gc()
         yield
         await sla_background.stop(sweeper)
         await app.state.ctx.close()

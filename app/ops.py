@@ -1,7 +1,8 @@
-"""Operations: health, readiness, request ids, JSON logs without personal data, security headers."""
+"""Operations: health, readiness, request ids, JSON logs without personal data, GC tuning, headers."""
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -130,3 +131,17 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception as exc:  # any failure means "not ready"
         return JSONResponse({"status": "unavailable", "detail": type(exc).__name__}, status_code=503)
     return JSONResponse({"status": "ok"})
+
+
+def tune_gc() -> None:
+    """Keep the cyclic garbage collector out of the latency tail, once the application is built.
+
+    Everything alive now (modules, SQLAlchemy's and pydantic's structures, the app) lives as long as the
+    process: ``gc.freeze()`` moves it out of the collector's sight, so a full collection walks only the
+    requests' objects. A larger first-generation threshold makes collections rarer; each request frees
+    nearly all it allocates by reference counting anyway. Measured with ``bench.run intake`` (1 worker,
+    16 connections, two runs each): p99 133.9/140.8 ms before, 72.9/84.9 ms after.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
