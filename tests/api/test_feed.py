@@ -51,6 +51,9 @@ async def test_cases_routed_to_the_court_arrive_with_full_contact_data(client, w
     )  # village
     items, cursor = await pull_all(client, world, expect=1)
     assert [(i["type"], i["case"]["reference"]) for i in items] == [("case.dispatched", case["reference"])]
+    # Written by the intake's own insert (one statement on PostgreSQL), with the case number it took.
+    data = items[0]["data"]
+    assert data["reference"] == case["reference"] and data["organization"] == "LY-COURT"
     party = items[0]["case"]["parties"][0]
     assert party["id_number"] == case_body()["parties"][0]["id_number"]  # the court must contact the parties
     assert party["phone"] == "13800138000"
