@@ -19,9 +19,9 @@ class AppContext:
     cipher: FieldCipher
     blind_index: BlindIndex
     blind_index_key_bytes: bytes  # also keys the CSRF HMAC (with its own label)
-    # PostgreSQL only: a small pool of its own for single statements that commit at once, outside the
-    # request's transaction (the case-number counter, app.cases.repository.take_reference). Its own pool,
-    # so a request holding a connection never waits for a second one from the pool it holds one of.
+    # PostgreSQL only: a small pool of its own (4 connections) for single statements that commit at once,
+    # outside the request's transaction (the case-number counter, app.cases.repository.take_reference). Its
+    # own pool, so a request holding a connection never waits for a second one from the pool it holds one of.
     autocommit_engine: AsyncEngine | None = None
 
     @classmethod
@@ -41,7 +41,7 @@ class AppContext:
             blind_index=BlindIndex(load_key(settings.blind_index_key)),
             blind_index_key_bytes=load_key(settings.blind_index_key),
             autocommit_engine=(
-                None if engine.dialect.name == "sqlite" else make_engine(settings.database_url, pool_size=2)
+                None if engine.dialect.name == "sqlite" else make_engine(settings.database_url, pool_size=4)
             ),
         )
 
