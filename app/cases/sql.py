@@ -88,37 +88,36 @@ class NewCaseStatement:
 
     def __init__(self) -> None:
         pg = postgresql.dialect()
-        casts: list[str] = []
+        # The tables written as sets of rows, in the order of args()'s row lists.
+        self._sets: tuple[tuple[Table, tuple[str, ...]], ...] = (
+            (PARTIES, PARTY_COLUMNS),
+            (ASSIGNMENTS, ASSIGNMENT_COLUMNS),
+            (CASE_EVENTS, EVENT_COLUMNS),
+            (FEED_EVENTS, FEED_COLUMNS),
+        )
+        types = {(t.name, c.key): c.type.compile(dialect=pg) for t in (CASES, *dict(self._sets)) for c in t.c}
+        # JSON values go as text (as app.prepared does): asyncpg's jsonb codec takes str.
+        self._json = {key for key, type_ in types.items() if type_ == "JSONB"}
+        count = 0
 
         def param(cast: str) -> str:
-            casts.append(cast)
-            return f"${len(casts)}::{cast}"
+            nonlocal count
+            count += 1
+            return f"${count}::{cast}"
 
-        def types(table: Table) -> dict[str, str]:
-            return {c.key: c.type.compile(dialect=pg) for c in table.columns}
-
-        def insert_rows(name: str, table: Table, columns: tuple[str, ...], returning: str = "") -> str:
-            arrays = ", ".join(param(f"{types(table)[k]}[]") for k in columns)
-            names = ", ".join(columns)
-            return (
-                f"{name} AS (INSERT INTO {table.name} ({names}) "  # noqa: S608 (names from the models)
-                f"SELECT * FROM unnest({arrays}) AS u({names}){returning})"
-            )
-
-        case_types = types(CASES)
         case = (
-            f"c AS (INSERT INTO {CASES.name} ({', '.join(CASE_COLUMNS)}) "  # noqa: S608 (likewise)
-            f"VALUES ({', '.join(param(case_types[k]) for k in CASE_COLUMNS)}))"
+            f"c AS (INSERT INTO {CASES.name} ({', '.join(CASE_COLUMNS)}) "  # noqa: S608 (names from the models)
+            f"VALUES ({', '.join(param(types[CASES.name, k]) for k in CASE_COLUMNS)}))"
         )
-        self.sql = (
-            f"WITH {case}, "  # noqa: S608 (likewise; every value is a $n parameter)
-            f"{insert_rows('p', PARTIES, PARTY_COLUMNS)}, "
-            f"{insert_rows('a', ASSIGNMENTS, ASSIGNMENT_COLUMNS, ' RETURNING id')}, "
-            f"{insert_rows('e', CASE_EVENTS, EVENT_COLUMNS)}, "
-            f"{insert_rows('f', FEED_EVENTS, FEED_COLUMNS)} "
-            "SELECT id FROM a"
-        )
-        self._json = {k for k, t in case_types.items() if t == "JSONB"}
+        inserts = [case]
+        for name, (table, columns) in zip("paef", self._sets, strict=True):
+            arrays = ", ".join(param(f"{types[table.name, k]}[]") for k in columns)
+            names = ", ".join(columns)
+            inserts.append(
+                f"{name} AS (INSERT INTO {table.name} ({names}) "  # noqa: S608 (likewise)
+                f"SELECT * FROM unnest({arrays}) AS u({names}){' RETURNING id' if name == 'a' else ''})"
+            )
+        self.sql = f"WITH {', '.join(inserts)} SELECT id FROM a"  # noqa: S608 (values are $n parameters)
 
     def args(
         self,
@@ -128,16 +127,15 @@ class NewCaseStatement:
         events: list[dict[str, Any]],
         feed: list[dict[str, Any]],
     ) -> list[Any]:
-        def columns(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> list[list[Any]]:
-            return [[json.dumps(r[k]) if k == "data" else r[k] for r in rows] for k in keys]
+        """The parameters: the case's values, then per table one list per column, in ``self.sql``'s order."""
 
-        return [
-            *(json.dumps(case[k]) if k in self._json else case[k] for k in CASE_COLUMNS),
-            *columns(parties, PARTY_COLUMNS),
-            *columns(assignments, ASSIGNMENT_COLUMNS),
-            *columns(events, EVENT_COLUMNS),
-            *columns(feed, FEED_COLUMNS),
-        ]
+        def value(table: Table, key: str, v: Any) -> Any:
+            return json.dumps(v) if (table.name, key) in self._json else v
+
+        args = [value(CASES, k, case[k]) for k in CASE_COLUMNS]
+        for (table, columns), rows in zip(self._sets, (parties, assignments, events, feed), strict=True):
+            args += [[value(table, k, r[k]) for r in rows] for k in columns]
+        return args
 
 
 NEW_CASE = NewCaseStatement()
