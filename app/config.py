@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     sla_sweep_enabled: bool = True
     api_key_rotation_overlap_hours: int = 24
     db_pool_size: int = 20  # PostgreSQL connections per process; no overflow (see app.db.make_engine)
+    db_pool_timeout_seconds: float = 10.0  # a request waits this long for a connection, then gets 503
     # Proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs, or "*"). Behind a TLS proxy this
     # gives the login throttle the client's address (not the proxy's) and the session cookie its Secure flag.
     forwarded_allow_ips: str = "127.0.0.1"

@@ -28,7 +28,11 @@ class AppContext:
     def from_settings(cls, settings: Settings) -> AppContext:
         settings = settings.with_keys()
         assert settings.encryption_key and settings.blind_index_key
-        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         cipher = FieldCipher(
             primary=(settings.encryption_key_id, load_key(settings.encryption_key)),
             others={kid: load_key(key) for kid, key in settings.encryption_old_keys.items()},
@@ -41,7 +45,11 @@ class AppContext:
             blind_index=BlindIndex(load_key(settings.blind_index_key)),
             blind_index_key_bytes=load_key(settings.blind_index_key),
             autocommit_engine=(
-                None if engine.dialect.name == "sqlite" else make_engine(settings.database_url, pool_size=4)
+                None
+                if engine.dialect.name == "sqlite"
+                else make_engine(
+                    settings.database_url, pool_size=4, pool_timeout=settings.db_pool_timeout_seconds
+                )
             ),
         )
 

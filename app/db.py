@@ -60,12 +60,19 @@ def utcnow() -> datetime:
 POOL_RECYCLE_SECONDS = 1800
 
 
-def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = 20, pool_timeout: float = 30.0, echo: bool = False
+) -> AsyncEngine:
     if url.startswith("sqlite"):
         # SQLite has one writer. A pool of connections queued on its write lock gave p99 ~1 s under load, so
         # all work goes through one connection, in WAL mode with a busy timeout for other processes (CLI).
         engine = create_async_engine(
-            url, echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0, pool_timeout=60
+            url,
+            echo=echo,
+            poolclass=AsyncAdaptedQueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=pool_timeout,
         )
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -85,9 +92,14 @@ def make_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> AsyncEn
     # No overflow: an overflow connection is closed when it comes back to a full pool, so a load just above
     # pool_size opened and closed a connection (a PostgreSQL backend, a TLS handshake) for every few
     # requests — with 10 + 10 and 16 concurrent intakes, 384 req/s against 603 with 20 + 0. A request beyond
-    # pool_size waits for a connection instead (pool_timeout, 30 s).
+    # pool_size waits for a connection instead, up to pool_timeout (then 503, see app.errors).
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=0, pool_recycle=POOL_RECYCLE_SECONDS
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=pool_timeout,
+        pool_recycle=POOL_RECYCLE_SECONDS,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_BASE = "https://jiefen.example.cn/problems/"
@@ -170,6 +171,19 @@ def install_problem_handlers(app: FastAPI) -> None:
             "validation_failed",
             instance=request.url.path,
             errors=field_errors_from_pydantic(exc.errors()),
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _busy(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every database connection of this process stayed busy for JIEFEN_DB_POOL_TIMEOUT_SECONDS. The
+        # request's transaction, if it had begun, was rolled back: a retry (same Idempotency-Key) is safe.
+        return problem_response(
+            503,
+            "Service busy",
+            "The service is at capacity; nothing was stored. Retry in a moment.",
+            "service_busy",
+            instance=request.url.path,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.support import PASSWORD, login
+import httpx
+from sqlalchemy import text
+
+from app.main import create_app
+from tests.support import PASSWORD, case_body, login
 
 
 async def test_login_returns_an_expiring_bearer_token_and_logout_revokes_it(client, world):
@@ -65,6 +69,25 @@ async def test_ops_endpoints_and_headers(client, world):
     assert r.headers["x-request-id"] == "abc123"
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+async def test_no_free_database_connection_is_a_503_to_retry_and_nothing_is_stored(settings, world):
+    """Pool of one connection, held elsewhere: the request waits JIEFEN_DB_POOL_TIMEOUT_SECONDS, then gets a
+    problem it can act on (retry after a moment), not a 500; the retry with the same key makes the case."""
+    app = create_app(settings.model_copy(update={"db_pool_size": 1, "db_pool_timeout_seconds": 0.2}))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            headers = {**await login(client, world, "lc_v01"), "Idempotency-Key": "busy-1"}
+            async with app.state.ctx.engine.connect() as held:
+                await held.execute(text("SELECT 1"))
+                busy = await client.post("/api/v1/cases", json=case_body(), headers=headers)
+            assert busy.status_code == 503, busy.text
+            assert busy.headers["retry-after"] == "1" and busy.json()["code"] == "service_busy"
+            retry = await client.post("/api/v1/cases", json=case_body(), headers=headers)
+            assert retry.status_code == 201 and "idempotent-replayed" not in retry.headers
+    finally:
+        await app.state.ctx.close()
 
 
 async def test_organizations_tree(client, world):
