@@ -191,6 +191,20 @@ def cmd_sla_sweep(args: argparse.Namespace) -> None:
     _run_in_session(work)
 
 
+def cmd_purge(args: argparse.Namespace) -> None:
+    from app.housekeeping import purge_expired
+
+    async def work() -> None:
+        engine = make_engine(get_settings().database_url)
+        try:
+            purged = await purge_expired(make_sessionmaker(engine), utcnow())
+        finally:
+            await engine.dispose()
+        print(f"expired Idempotency-Keys deleted: {purged.idempotency_keys}; tokens: {purged.auth_tokens}")
+
+    asyncio.run(work())
+
+
 def cmd_calendar_load(args: argparse.Namespace) -> None:
     import yaml
     from pydantic import ValidationError
@@ -298,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     sla.add_parser("sweep", help="record breaches of clocks past due (idempotent)").set_defaults(
         func=cmd_sla_sweep
     )
+
+    purge = sub.add_parser("purge", help="delete expired Idempotency-Keys and login tokens (idempotent)")
+    purge.set_defaults(func=cmd_purge)
 
     cal = sub.add_parser("calendar", help="the official calendar").add_subparsers(
         dest="cal_command", required=True

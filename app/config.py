@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     idempotency_retention_days: int = 7
     sla_sweep_interval_seconds: int = 60
     sla_sweep_enabled: bool = True
+    purge_interval_seconds: int = 3600  # expired Idempotency-Keys and tokens (app.housekeeping); 0: never
     api_key_rotation_overlap_hours: int = 24
     db_pool_size: int = 20  # PostgreSQL connections per process; no overflow (see app.db.make_engine)
     db_pool_timeout_seconds: float = 10.0  # a request waits this long for a connection, then gets 503

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from app import housekeeping
 from app.auth.views import router as auth_router
 from app.calendar.views import router as calendar_router
 from app.cases.action_views import router as case_actions_router
@@ -33,8 +34,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper = sla_background.start(app.state.ctx)
+        purger = housekeeping.start(app.state.ctx)
         tune_gc()
         yield
+        await housekeeping.stop(purger)
         await sla_background.stop(sweeper)
         await app.state.ctx.close()
 
