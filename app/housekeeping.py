@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import periodic
 from app.context import AppContext
 from app.db import session_scope, utcnow
 from app.models import AuthToken, IdempotencyKey
@@ -56,27 +56,13 @@ async def _purge(
             return total
 
 
-async def run_periodically(ctx: AppContext, interval: float) -> None:
-    while True:
-        await asyncio.sleep(interval)  # first after one interval: a restart loop never purges in a burst
-        try:
-            purged = await purge_expired(ctx.sessionmaker, utcnow())
-        except Exception:  # keep going: the next run deletes what this one did not
-            log.exception("purge failed")
-            continue
-        if purged.idempotency_keys or purged.auth_tokens:
-            log.info("purged expired records", extra={"fields": purged.__dict__})
+async def purge_once(ctx: AppContext) -> None:
+    purged = await purge_expired(ctx.sessionmaker, utcnow())
+    if purged.idempotency_keys or purged.auth_tokens:
+        log.info("purged expired records", extra={"fields": purged.__dict__})
 
 
 def start(ctx: AppContext) -> asyncio.Task[None] | None:
-    if ctx.settings.purge_interval_seconds <= 0:
-        return None
-    return asyncio.create_task(run_periodically(ctx, ctx.settings.purge_interval_seconds))
-
-
-async def stop(task: asyncio.Task[None] | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    with suppress(asyncio.CancelledError):
-        await task
+    interval = ctx.settings.purge_interval_seconds
+    # The first run after one interval: a replica restarting in a loop never purges in a burst.
+    return periodic.start("purge", interval, lambda: purge_once(ctx), first_after=interval)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from app import housekeeping
+from app import housekeeping, periodic
 from app.auth.views import router as auth_router
 from app.calendar.views import router as calendar_router
 from app.cases.action_views import router as case_actions_router
@@ -37,8 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         purger = housekeeping.start(app.state.ctx)
         tune_gc()
         yield
-        await housekeeping.stop(purger)
-        await sla_background.stop(sweeper)
+        await periodic.stop(purger)
+        await periodic.stop(sweeper)
         await app.state.ctx.close()
 
     app = FastAPI(

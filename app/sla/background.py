@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
 
+from app import periodic
 from app.context import AppContext
 from app.db import session_scope, utcnow
 from app.sla.sweep import sweep
@@ -28,24 +28,6 @@ async def sweep_once(ctx: AppContext) -> None:
         )
 
 
-async def run_periodically(ctx: AppContext, interval: float) -> None:
-    while True:
-        try:
-            await sweep_once(ctx)
-        except Exception:  # keep sweeping: a failed run is retried at the next tick
-            log.exception("sla sweep failed")
-        await asyncio.sleep(interval)
-
-
 def start(ctx: AppContext) -> asyncio.Task[None] | None:
-    if not ctx.settings.sla_sweep_enabled:
-        return None
-    return asyncio.create_task(run_periodically(ctx, ctx.settings.sla_sweep_interval_seconds))
-
-
-async def stop(task: asyncio.Task[None] | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    with suppress(asyncio.CancelledError):
-        await task
+    interval = ctx.settings.sla_sweep_interval_seconds if ctx.settings.sla_sweep_enabled else 0
+    return periodic.start("sla sweep", interval, lambda: sweep_once(ctx))
