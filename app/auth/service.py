@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Label, bindparam, func, literal_column, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -90,54 +90,38 @@ async def logout(session: AsyncSession, token: str, now: datetime) -> None:
 
 
 _tokens, _users, _orgs = AuthToken.__table__.c, User.__table__.c, Organization.__table__.c
-# Built once, and only the columns a Principal needs: no User/Organization entities per request. Checked
-# against the database on every request (no cache), so a logout or a deactivated user takes effect at once
-# on every replica.
+_clients, _keys = ApiClient.__table__.c, ApiClientKey.__table__.c
+# The credential's organization, as every Principal carries it.
+_ORG = (_orgs.id.label("org_id"), _orgs.kind.label("org_kind"), _orgs.town_id)
+# Every machine key acts for the court sub-center.
+_COURT_ROLE: Label[str] = literal_column(f"'{Role.COURT.value}'").label("role")
+
+# Built once, the same columns for a person's token and a machine key, and only those a Principal needs: no
+# entities per request. Checked against the database on every request (no cache), so a logout, a revoked key
+# or a deactivated user takes effect at once on every replica.
 _USER_BY_TOKEN = (
-    select(_users.id, _users.role, _users.username, _orgs.id, _orgs.kind, _orgs.town_id)
+    select(_users.id, _users.role, _users.username.label("name"), null().label("scopes"), *_ORG)
     .select_from(
         AuthToken.__table__.join(User.__table__, _tokens.user_id == _users.id).join(
             Organization.__table__, _orgs.id == _users.organization_id
         )
     )
     .where(
-        _tokens.token_hash == bindparam("token_hash"),
+        _tokens.token_hash == bindparam("credential_hash"),
         _tokens.revoked_at.is_(None),
         _tokens.expires_at > bindparam("now"),
         _users.active.is_(True),
     )
 )
-
-
-async def authenticate(session: AsyncSession, token: str, now: datetime) -> Principal:
-    if token.startswith(API_KEY_PREFIX):
-        return await _authenticate_client(session, token, now)
-    row = (await session.execute(_USER_BY_TOKEN, {"token_hash": sha256_hex(token), "now": now})).one_or_none()
-    if row is None:
-        raise NotAuthenticated("The token is invalid, expired or revoked.", code="invalid_token")
-    user_id, role, username, org_id, org_kind, town_id = row
-    return Principal(
-        kind="user",
-        id=user_id,
-        role=Role(role),
-        organization_id=org_id,
-        organization_kind=org_kind,
-        town_id=town_id,
-        name=username,
-    )
-
-
-_clients, _keys = ApiClient.__table__.c, ApiClientKey.__table__.c
-# Like _USER_BY_TOKEN: built once, the columns a Principal needs, checked on every request.
 _CLIENT_BY_KEY = (
-    select(_clients.id, _clients.name, _clients.scopes, _orgs.id, _orgs.kind, _orgs.town_id)
+    select(_clients.id, _COURT_ROLE, _clients.name, _clients.scopes, *_ORG)
     .select_from(
         ApiClientKey.__table__.join(ApiClient.__table__, _keys.client_id == _clients.id).join(
             Organization.__table__, _orgs.id == _clients.organization_id
         )
     )
     .where(
-        _keys.key_hash == bindparam("key_hash"),
+        _keys.key_hash == bindparam("credential_hash"),
         _keys.revoked_at.is_(None),
         _keys.expires_at.is_(None) | (_keys.expires_at > bindparam("now")),
         _clients.revoked_at.is_(None),
@@ -145,18 +129,23 @@ _CLIENT_BY_KEY = (
 )
 
 
-async def _authenticate_client(session: AsyncSession, key: str, now: datetime) -> Principal:
-    row = (await session.execute(_CLIENT_BY_KEY, {"key_hash": sha256_hex(key), "now": now})).one_or_none()
+async def authenticate(session: AsyncSession, token: str, now: datetime) -> Principal:
+    """A person's bearer token or a machine client's API key (told apart by the key's visible prefix)."""
+    machine = token.startswith(API_KEY_PREFIX)
+    stmt = _CLIENT_BY_KEY if machine else _USER_BY_TOKEN
+    params = {"credential_hash": sha256_hex(token), "now": now}
+    row = (await session.execute(stmt, params)).one_or_none()
     if row is None:
-        raise NotAuthenticated("The API key is invalid, expired or revoked.", code="invalid_api_key")
-    client_id, name, scopes, org_id, org_kind, town_id = row
+        if machine:
+            raise NotAuthenticated("The API key is invalid, expired or revoked.", code="invalid_api_key")
+        raise NotAuthenticated("The token is invalid, expired or revoked.", code="invalid_token")
     return Principal(
-        kind="client",
-        id=client_id,
-        role=Role.COURT,
-        organization_id=org_id,
-        organization_kind=org_kind,
-        town_id=town_id,
-        name=name,
-        scopes=frozenset(scopes),
+        kind="client" if machine else "user",
+        id=row.id,
+        role=Role(row.role),
+        organization_id=row.org_id,
+        organization_kind=row.org_kind,
+        town_id=row.town_id,
+        name=row.name,
+        scopes=frozenset(row.scopes or ()),
     )
