@@ -104,7 +104,10 @@ def retryable(exc: BaseException) -> bool:
         if exc.connection_invalidated:
             return True
         # The asyncpg adapter's error carries the SQLSTATE; asyncpg's own error is its cause.
-        return any(retryable(e) for e in (exc.orig, exc.orig.__cause__) if isinstance(e, BaseException))
+        orig = exc.orig
+        return orig is not None and (
+            retryable(orig) or (orig.__cause__ is not None and retryable(orig.__cause__))
+        )
     return lost_connection(exc) or _sqlstate(exc) in _RETRY_SQLSTATES
 
 
