@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
+import httpx
 from sqlalchemy.engine import make_url
 
 TERMINATE = (
@@ -58,3 +60,39 @@ async def wait_for_lock_waiter(connection: asyncpg.Connection, attempts: int = 5
 async def terminate_others(connection: asyncpg.Connection) -> int:
     """terminate_backends, from an admin connection already open (one holding a lock, say)."""
     return int(await connection.fetchval(TERMINATE))
+
+
+MAX_ATTEMPTS = 20  # an offline queue retries for long; a test needs a bound
+
+
+def assert_busy_problem(response: httpx.Response) -> None:
+    """The only failure a lost connection may cause: 503 service_busy, problem JSON, Retry-After."""
+    assert response.status_code == 503, f"{response.status_code}: {response.text}"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["code"] == "service_busy"
+
+
+async def until_stored(
+    client: httpx.AsyncClient, headers: dict[str, str], key: str, body: Any
+) -> dict[str, Any]:
+    """POST /cases like the mediators' offline queue: the same Idempotency-Key again after each 503."""
+    for _ in range(MAX_ATTEMPTS):
+        response = await client.post("/api/v1/cases", json=body, headers={**headers, "Idempotency-Key": key})
+        if response.status_code == 201:
+            created: dict[str, Any] = response.json()
+            return created
+        assert_busy_problem(response)
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{key}: not stored after {MAX_ATTEMPTS} attempts")
+
+
+async def terminate_when(
+    connection: asyncpg.Connection, query: str, at_least: int, attempts: int = 1000
+) -> int:
+    """Terminate the other backends once ``query`` counts ``at_least`` (work is under way)."""
+    for _ in range(attempts):
+        if await connection.fetchval(query) >= at_least:
+            break
+        await asyncio.sleep(0.005)
+    return await terminate_others(connection)
