@@ -199,7 +199,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             503,
             "Service busy",
-            "The database was briefly unavailable; nothing was stored. Retry in a moment.",
+            "The database was briefly unavailable. Retry in a moment, with the same Idempotency-Key.",
             "service_busy",
             instance=request.url.path,
             headers={"Retry-After": "1"},
