@@ -7,13 +7,15 @@ repositories only flush. Background work opens its own session with :func:`sessi
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+import asyncpg
 from sqlalchemy import DateTime, Engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import TypeDecorator
@@ -60,15 +62,92 @@ def utcnow() -> datetime:
 POOL_RECYCLE_SECONDS = 1800
 
 
+class TransientDatabaseError(Exception):
+    """A database failure that the request did not cause and that its retry gets past: mapped to 503
+    ``service_busy`` with ``Retry-After`` (app.errors). The request's transaction did not commit — unless it
+    was its COMMIT that was lost, and then the retry's Idempotency-Key replays the stored response."""
+
+
+class DatabaseUnavailable(TransientDatabaseError, ConnectionError):
+    """The connection was lost (a restart, a failover, a terminated backend) or could not be made. A
+    ConnectionError too, as the OSError it often wraps was."""
+
+
+# SQLSTATEs of a lost connection besides class 08: admin shutdown (pg_terminate_backend, a restart), crash
+# shutdown, and "the database system is starting up / shutting down".
+_LOST_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+# Serialization failure and deadlock: the transaction was rolled back; running it again can succeed.
+_RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def _sqlstate(exc: BaseException | None) -> str:
+    state = getattr(exc, "sqlstate", None)
+    return state if isinstance(state, str) else ""
+
+
+def lost_connection(exc: BaseException | None) -> bool:
+    """Whether a driver error (asyncpg's own, or a socket error) means the connection is gone."""
+    if isinstance(exc, OSError):  # refused, reset, unreachable, timed out
+        return True
+    if isinstance(exc, asyncpg.exceptions.InterfaceError) and "connection is closed" in str(exc):
+        return True
+    state = _sqlstate(exc)
+    return state.startswith("08") or state in _LOST_SQLSTATES
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether an error reaching a request is transient (see TransientDatabaseError): ours, a lost connection
+    or a serialization failure or deadlock, raised by the driver or wrapped by SQLAlchemy."""
+    if isinstance(exc, TransientDatabaseError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        # The asyncpg adapter's error carries the SQLSTATE; asyncpg's own error is its cause.
+        orig = exc.orig
+        return orig is not None and (
+            retryable(orig) or (orig.__cause__ is not None and retryable(orig.__cause__))
+        )
+    return lost_connection(exc) or _sqlstate(exc) in _RETRY_SQLSTATES
+
+
+def _replace_closed_connections(engine: AsyncEngine) -> None:
+    """A pooled connection the server closed is replaced when it is checked out, at no cost.
+
+    No pool_pre_ping: it cost a round trip on every checkout (one of the intake's ~16). asyncpg marks its
+    connection closed as soon as the socket reports EOF, which a terminated backend, a restart and a
+    failover that closes connections all cause; the check below reads that flag (no I/O), and the pool
+    replaces the connection before handing it out. A connection lost without EOF (a silent network
+    failure) fails its request with a 503, which invalidates the pool (app.prepared, and SQLAlchemy on
+    its own path): the requests after it get fresh connections."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError("the server closed this connection")
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Dialect, _record: Any, cargs: Any, cparams: Mapping[str, Any]) -> Any:
+        # Refused, unreachable or "starting up" (a restart): a 503 to retry, not a bare OSError and a 500.
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as exc:
+            if lost_connection(exc):
+                raise DatabaseUnavailable(f"cannot connect to the database: {type(exc).__name__}") from exc
+            raise
+
+
 def make_engine(
     url: str, *, pool_size: int = 20, pool_timeout: float = 30.0, echo: bool = False
 ) -> AsyncEngine:
+    """Every engine hides query parameters in its error messages: they hold usernames and token hashes."""
     if url.startswith("sqlite"):
         # SQLite has one writer. A pool of connections queued on its write lock gave p99 ~1 s under load, so
         # all work goes through one connection, in WAL mode with a busy timeout for other processes (CLI).
         engine = create_async_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             poolclass=AsyncAdaptedQueuePool,
             pool_size=1,
             max_overflow=0,
@@ -85,22 +164,23 @@ def make_engine(
             cursor.close()
 
         return engine
-    # No pool_pre_ping: it cost a round trip on every checkout (one of the intake's ~16). Connections are
-    # recycled well before server/proxy idle timeouts instead; a connection that died anyway (database
-    # restart, failover) fails its request once with a 500, and the pool discards it (SQLAlchemy
-    # invalidates the whole pool on a disconnect error), so the next requests get fresh connections.
+    # Connections are recycled well before server/proxy idle timeouts; one the server closed is replaced
+    # on checkout (_replace_closed_connections).
     # No overflow: an overflow connection is closed when it comes back to a full pool, so a load just above
     # pool_size opened and closed a connection (a PostgreSQL backend, a TLS handshake) for every few
     # requests — with 10 + 10 and 16 concurrent intakes, 384 req/s against 603 with 20 + 0. A request beyond
     # pool_size waits for a connection instead, up to pool_timeout (then 503, see app.errors).
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=pool_timeout,
         pool_recycle=POOL_RECYCLE_SECONDS,
     )
+    _replace_closed_connections(engine)
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

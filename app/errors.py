@@ -13,8 +13,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.db import TransientDatabaseError, retryable
 
 PROBLEM_BASE = "https://jiefen.example.cn/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -185,6 +188,25 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             headers={"Retry-After": "1"},
         )
+
+    async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+        # A lost connection (failover, restart), an unreachable database, a serialization failure or a
+        # deadlock (app.db.retryable). The request's unit of work rolled back, and the pool already replaces
+        # lost connections, so the retry (same Idempotency-Key: it replays a lost COMMIT's response) is
+        # safe and meets a working pool. A handled response, so the client's HTTP connection stays open.
+        if not retryable(exc):
+            raise exc  # a bug, not the database's weather: the 500 path
+        return problem_response(
+            503,
+            "Service busy",
+            "The database was briefly unavailable. Retry in a moment, with the same Idempotency-Key.",
+            "service_busy",
+            instance=request.url.path,
+            headers={"Retry-After": "1"},
+        )
+
+    app.add_exception_handler(TransientDatabaseError, _database_busy)
+    app.add_exception_handler(DBAPIError, _database_busy)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

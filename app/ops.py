@@ -12,10 +12,10 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import health
 from app.context import AppContext
 
 log = logging.getLogger("jiefen.access")
@@ -123,13 +123,12 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    """The database answers."""
+    """Every database pool the requests use answers (app.health)."""
     ctx: AppContext = request.app.state.ctx
-    try:
-        async with ctx.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure means "not ready"
-        return JSONResponse({"status": "unavailable", "detail": type(exc).__name__}, status_code=503)
+    problems = await health.pool_problems(ctx)
+    if problems:
+        detail = ", ".join(f"{pool}: {error}" for pool, error in problems.items())
+        return JSONResponse({"status": "unavailable", "detail": detail, "pools": problems}, status_code=503)
     return JSONResponse({"status": "ok"})
 
 

@@ -10,8 +10,13 @@ transaction SQLAlchemy began, committed or rolled back by the request's unit of 
 Rules for statements given to :class:`Prepared`: parameters are named bind parameters; constants are
 written into the text with ``literal_column()`` (checked at import); values must be what asyncpg takes
 as they are — the service's types (UTC-aware datetimes, UUIDs, dates, str, int, bool) are; JSON columns
-are named in ``json`` and serialized here, as SQLAlchemy's JSON type does. Errors are asyncpg's own
-exceptions (the intake expects none: its conflicts are handled by ON CONFLICT).
+are named in ``json`` and serialized here, as SQLAlchemy's JSON type does.
+
+Errors: SQLAlchemy never sees these statements, so what its disconnect handling does is done here (see
+:class:`Driver`): a lost connection is invalidated, with its pool's older connections, and raised as
+:class:`app.db.DatabaseUnavailable`; a serialization failure or deadlock as
+:class:`app.db.TransientDatabaseError`. Both are a 503 to retry. Other errors are asyncpg's own exceptions
+(the intake expects none: its conflicts are handled by ON CONFLICT).
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from typing import Any
 
 from sqlalchemy import Executable
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from app.db import DatabaseUnavailable, TransientDatabaseError, lost_connection, retryable
 
 _PG = asyncpg_dialect()
 
@@ -49,11 +56,66 @@ class Prepared:
         return [params[k] for k in self.pg_keys]
 
 
+class Driver:
+    """An asyncpg connection checked out through SQLAlchemy, with the driver's errors made the service's."""
+
+    __slots__ = ("_connection", "_raw")
+
+    def __init__(self, connection: AsyncConnection, raw: Any) -> None:
+        self._connection = connection
+        self._raw = raw
+
+    def is_in_transaction(self) -> bool:
+        return bool(self._raw.is_in_transaction())
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        try:
+            return await self._raw.fetchval(sql, *args)
+        except Exception as exc:
+            await self._failed(exc)
+            raise
+
+    async def fetch(self, sql: str, *args: Any) -> list[Any]:
+        try:
+            return list(await self._raw.fetch(sql, *args))
+        except Exception as exc:
+            await self._failed(exc)
+            raise
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        try:
+            await self._raw.execute(sql, *args)
+        except Exception as exc:
+            await self._failed(exc)
+            raise
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        try:
+            await self._raw.executemany(sql, rows)
+        except Exception as exc:
+            await self._failed(exc)
+            raise
+
+    async def _failed(self, exc: Exception) -> None:
+        """Raise the service's error for a transient failure; return for any other (re-raised as it is)."""
+        if lost_connection(exc):
+            # As SQLAlchemy does on a disconnect it sees (Connection._handle_dbapi_exception): the pool
+            # replaces every connection made before now at its next checkout — one lost connection may mean
+            # a failover that closed them all without telling — and this one is discarded. The session's
+            # rollback then has nothing to send, and the connection goes back to the pool empty.
+            fairy = await self._connection.get_raw_connection()
+            self._connection.sync_engine.pool._invalidate(fairy, exc, _checkin=False)
+            await self._connection.invalidate(exc)
+            raise DatabaseUnavailable(f"database connection lost: {type(exc).__name__}") from exc
+        if retryable(exc):
+            raise TransientDatabaseError(f"transaction aborted: {type(exc).__name__}") from exc
+
+
 def _core(session: AsyncSession, stmt: Prepared) -> Executable:
     return stmt.sqlite if session.get_bind().dialect.name == "sqlite" else stmt.core
 
 
-async def driver_of(session: AsyncSession) -> Any | None:
+async def driver_of(session: AsyncSession) -> Driver | None:
     """The asyncpg connection of the session's transaction, or None: on SQLite, or when SQLAlchemy has not
     sent BEGIN yet (it does so lazily, on its first statement) — then the statement runs through
     SQLAlchemy, which begins the transaction."""
@@ -63,9 +125,11 @@ async def driver_of(session: AsyncSession) -> Any | None:
     transaction = session.sync_session.get_transaction()
     cached = session.info.get("asyncpg")
     if transaction is None or cached is None or cached[0] is not transaction:
-        fairy = await (await session.connection()).get_raw_connection()
-        cached = session.info["asyncpg"] = (session.sync_session.get_transaction(), fairy.driver_connection)
-    driver: Any = cached[1]
+        connection = await session.connection()
+        fairy = await connection.get_raw_connection()
+        driver = Driver(connection, fairy.driver_connection)
+        cached = session.info["asyncpg"] = (session.sync_session.get_transaction(), driver)
+    driver = cached[1]
     return driver if driver.is_in_transaction() else None
 
 
@@ -81,7 +145,7 @@ async def fetch(session: AsyncSession, stmt: Prepared, params: Mapping[str, Any]
     driver = await driver_of(session)
     if driver is None:
         return [dict(m) for m in (await session.execute(_core(session, stmt), params)).mappings()]
-    return list(await driver.fetch(stmt.pg_sql, *stmt.pg_args(params)))
+    return await driver.fetch(stmt.pg_sql, *stmt.pg_args(params))
 
 
 async def execute(session: AsyncSession, stmt: Prepared, params: Mapping[str, Any]) -> None:
@@ -105,5 +169,5 @@ async def fetchval_committed(engine: AsyncEngine, stmt: Prepared, params: Mappin
     """Run ``stmt`` on its own pooled PostgreSQL connection, outside any transaction: it commits at once
     (asyncpg outside a transaction block autocommits), so a row it locks is free when it returns."""
     async with engine.connect() as connection:
-        driver: Any = (await connection.get_raw_connection()).driver_connection
+        driver = Driver(connection, (await connection.get_raw_connection()).driver_connection)
         return await driver.fetchval(stmt.pg_sql, *stmt.pg_args(params))
