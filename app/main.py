@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from app import housekeeping, periodic
 from app.auth.views import router as auth_router
@@ -23,6 +23,7 @@ from app.organizations.views import router as organizations_router
 from app.routing.views import router as routing_router
 from app.sla import background as sla_background
 from app.sla.views import router as sla_router
+from app.validation import reject_nul
 from app.web.views import router as web_router
 
 API_PREFIX = "/api/v1"
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = AppContext.from_settings(settings)
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_nul)])
     for router in (
         auth_router,
         cases_router,

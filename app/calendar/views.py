@@ -10,11 +10,12 @@ from pydantic import BaseModel
 
 from app.calendar.schedule_format import YearScheduleIn
 from app.calendar.service import calendar_in_force, store_year
-from app.cases.schemas import AwareDateTime, LocalDateTime
+from app.cases.schemas import LocalDateTime
 from app.db import utcnow
 from app.deps import AdminPrincipal, CurrentPrincipal, Session
 from app.errors import FieldError, ValidationFailed
 from app.sla.sweep import recompute_open_deadlines
+from app.validation import DATE_RANGE, ApiDate, AwareDateTime
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
 
@@ -42,7 +43,11 @@ class YearLoaded(BaseModel):
 
 
 @router.get("/days/{day}", response_model=DayOut)
-async def get_day(day: date, session: Session, principal: CurrentPrincipal) -> DayOut:
+async def get_day(
+    day: Annotated[ApiDate, Path(description=f"A day {DATE_RANGE}")],
+    session: Session,
+    principal: CurrentPrincipal,
+) -> DayOut:
     info = (await calendar_in_force(session)).day(day)
     return DayOut(
         date=info.date,
@@ -58,7 +63,8 @@ async def get_due(
     session: Session,
     principal: CurrentPrincipal,
     start: Annotated[
-        AwareDateTime, Query(description="ISO 8601 with offset, e.g. 2025-09-30T10:00:00+08:00")
+        AwareDateTime,
+        Query(description=f"ISO 8601 with offset, e.g. 2025-09-30T10:00:00+08:00; {DATE_RANGE}"),
     ],
     working_days: Annotated[int, Query(ge=1, le=60)] = 3,
 ) -> DueOut:

@@ -7,7 +7,7 @@ Each needs the version the client last saw, as ``If-Match: "N"`` or a ``version`
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -20,6 +20,7 @@ from app.auth.principal import Principal
 from app.cases import actions
 from app.cases.lifecycle import Outcome
 from app.cases.presenter import present_cases
+from app.cases.schemas import AgreementEffectiveOn
 from app.cases.transitions import Loaded, flush, load
 from app.db import utcnow
 from app.deps import HumanPrincipal, Session
@@ -53,7 +54,7 @@ class OutcomeIn(_Action):
     agreement_type: Literal["written", "oral"] | None = None
     agreed_amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     performed: bool | None = None
-    agreement_effective_on: date | None = None
+    agreement_effective_on: AgreementEffectiveOn = None
     note: str | None = Field(default=None, max_length=1000)
 
     def detail(self) -> dict[str, Any]:

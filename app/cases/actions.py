@@ -222,6 +222,21 @@ def _resolve(
         case.resolved_org_id = assignment.organization_id
 
 
+def _check_effective_on(case: Case, effective: str | None) -> None:
+    """An agreement cannot take effect before the case was received (the body bounds it in the future)."""
+    received_on = case.received_at.astimezone(SHANGHAI).date()
+    if effective and date.fromisoformat(effective) < received_on:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "agreement_effective_on",
+                    "agreement_effective_on.before_received",
+                    f"The agreement cannot take effect before the case was received ({received_on}).",
+                )
+            ]
+        )
+
+
 async def record_outcome(
     session: AsyncSession,
     principal: Principal,
@@ -241,6 +256,7 @@ async def record_outcome(
                 )
             ]
         )
+    _check_effective_on(loaded.case, detail.get("agreement_effective_on"))
     transition(
         loaded,
         Action.OUTCOME,

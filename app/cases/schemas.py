@@ -28,6 +28,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from app.calendar.workdays import SHANGHAI
 from app.pii.identity import InvalidValue, normalize_mobile, validate_resident_id
 from app.routing.engine import CATEGORIES, RISK_LEVELS
+from app.validation import ApiDate, require_offset
 
 # Phones' clocks drift; a receipt time a little ahead of the server's is not "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
@@ -41,15 +42,38 @@ def _shanghai_iso(value: datetime) -> str:
 LocalDateTime = Annotated[datetime, PlainSerializer(_shanghai_iso, return_type=str, when_used="json")]
 
 
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None:
+# Business-date bounds of an intake (the reasons are the rules' own: a register older than a year is history
+# to import, not an intake; the People's Republic's mediation committees date from its founding).
+RECEIVED_AT_MAX_AGE = timedelta(days=365)
+OCCURRED_ON_EARLIEST = date(1949, 10, 1)
+# A written agreement takes effect when signed and sealed, which may be set a few days ahead.
+AGREEMENT_EFFECTIVE_MAX_DAYS_AHEAD = 3
+
+
+def _agreement_effective_on(value: date | None) -> date | None:
+    if value is None:
+        return None
+    latest = datetime.now(SHANGHAI).date() + timedelta(days=AGREEMENT_EFFECTIVE_MAX_DAYS_AHEAD)
+    if value > latest:
         raise PydanticCustomError(
-            "datetime.offset_required", "A time must carry its UTC offset, e.g. +08:00."
+            "agreement_effective_on.too_late",
+            f"An agreement takes effect at most {AGREEMENT_EFFECTIVE_MAX_DAYS_AHEAD} days after today.",
         )
     return value
 
 
-AwareDateTime = Annotated[datetime, AfterValidator(_aware)]
+# Optional itself, so that the description sits on the field in the OpenAPI, not inside its anyOf.
+AgreementEffectiveOn = Annotated[
+    ApiDate | None,
+    AfterValidator(_agreement_effective_on),
+    Field(
+        description=(
+            "The day the agreement took effect (a written one: signed and sealed; an oral one: the day it "
+            f"was reached). From the day the case was received to {AGREEMENT_EFFECTIVE_MAX_DAYS_AHEAD} days "
+            "after today (Asia/Shanghai); the 30-day window for judicial confirmation starts from it."
+        )
+    ),
+]
 
 
 def _pii_error(exc: InvalidValue) -> PydanticCustomError:
@@ -98,8 +122,18 @@ class CaseIn(BaseModel):
     category: str = Field(description="One of the closed list of categories, e.g. neighbour, labour.")
     summary: str = Field(min_length=5, max_length=2000)
     claim_amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
-    occurred_on: date | None = None
-    received_at: AwareDateTime | None = None
+    occurred_on: date | None = Field(
+        default=None,
+        description=f"The day the dispute arose (Asia/Shanghai): from {OCCURRED_ON_EARLIEST} to today.",
+    )
+    # Not AwareDateTime: the receipt bounds below are narrower than the API's date range, and say more.
+    received_at: Annotated[datetime, AfterValidator(require_offset)] | None = Field(
+        default=None,
+        description=(
+            "When the committee received the dispute, ISO 8601 with offset; default now. At most "
+            f"{RECEIVED_AT_MAX_AGE.days} days back, and not in the future (5 minutes of clock skew allowed)."
+        ),
+    )
     risk_level: str = "low"
     judicial_confirmation_requested: bool = False
     town_code: str | None = Field(default=None, max_length=40)
@@ -123,8 +157,17 @@ class CaseIn(BaseModel):
     @field_validator("received_at")
     @classmethod
     def _received_at(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value > datetime.now(SHANGHAI) + CLOCK_SKEW:
+        if value is None:
+            return None
+        now = datetime.now(SHANGHAI)
+        if value > now + CLOCK_SKEW:
             raise PydanticCustomError("received_at.future", "The receipt time is in the future.")
+        if value < now - RECEIVED_AT_MAX_AGE:
+            raise PydanticCustomError(
+                "received_at.too_old",
+                f"The receipt time is more than {RECEIVED_AT_MAX_AGE.days} days back; import older cases "
+                "as history instead.",
+            )
         return value
 
     @field_validator("occurred_on")
@@ -132,6 +175,10 @@ class CaseIn(BaseModel):
     def _occurred_on(cls, value: date | None) -> date | None:
         if value is not None and value > datetime.now(SHANGHAI).date():
             raise PydanticCustomError("occurred_on.future", "The dispute cannot have occurred in the future.")
+        if value is not None and value < OCCURRED_ON_EARLIEST:
+            raise PydanticCustomError(
+                "occurred_on.too_early", f"The dispute cannot have occurred before {OCCURRED_ON_EARLIEST}."
+            )
         return value
 
     @model_validator(mode="wrap")
@@ -162,7 +209,8 @@ def _party_role_errors(data: Any) -> list[InitErrorDetails]:
     parties = data.get("parties") if isinstance(data, dict) else None
     if not isinstance(parties, list):
         return []
-    roles = {p.get("role") for p in parties if isinstance(p, dict)}
+    # A role of the wrong JSON type ({} or []) is reported by the field validation; here it counts as none.
+    roles = {p.get("role") for p in parties if isinstance(p, dict) and isinstance(p.get("role"), str)}
     return [
         InitErrorDetails(
             type=PydanticCustomError(f"parties.{role}_missing", f"At least one {role} is required."),

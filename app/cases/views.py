@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
@@ -19,7 +18,8 @@ from app.deps import Context, HumanPrincipal, Session
 from app.errors import NotFound
 from app.idempotency import check_key
 from app.models import Role
-from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from app.pagination import CASE_EVENTS, CASES, DEFAULT_LIMIT, MAX_LIMIT
+from app.validation import DATE_RANGE, AwareDateTime
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -46,14 +46,19 @@ async def create(
 @router.get("", response_model=CasePage)
 async def list_cases(
     session: Session,
+    ctx: Context,
     principal: HumanPrincipal,
     status: str | None = None,
     tier: str | None = None,
     organization: Annotated[str | None, Query(description="Organization code the case is now with")] = None,
     town: Annotated[str | None, Query(description="Town code")] = None,
     category: str | None = None,
-    received_from: datetime | None = None,
-    received_to: datetime | None = None,
+    received_from: Annotated[
+        AwareDateTime | None, Query(description=f"Received at or after; ISO 8601 with offset, {DATE_RANGE}")
+    ] = None,
+    received_to: Annotated[
+        AwareDateTime | None, Query(description=f"Received before; ISO 8601 with offset, {DATE_RANGE}")
+    ] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> CasePage:
@@ -69,14 +74,13 @@ async def list_cases(
         received_from=received_from,
         received_to=received_to,
     )
-    after = None
-    if cursor:
-        at, last_id = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(at), uuid.UUID(last_id))
+    key = ctx.blind_index_key_bytes
+    after = CASES.decode(key, cursor) if cursor else None
     cases = await repo.list_cases(session, case_scope(principal), filters, after, limit + 1)
     more = len(cases) > limit
     cases = cases[:limit]
-    next_cursor = encode_cursor(cases[-1].received_at.isoformat(), str(cases[-1].id)) if more else None
+    last = cases[-1] if cases else None
+    next_cursor = CASES.encode(key, last.received_at.isoformat(), str(last.id)) if more and last else None
     return CasePage(items=await present_cases(session, cases), next_cursor=next_cursor)
 
 
@@ -93,13 +97,15 @@ async def get_case(case_id: uuid.UUID, session: Session, principal: HumanPrincip
 async def case_events(
     case_id: uuid.UUID,
     session: Session,
+    ctx: Context,
     principal: HumanPrincipal,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
 ) -> EventPage:
     if await repo.get_case(session, case_id, case_scope(principal)) is None:
         raise NotFound("No such case.", code="case.not_found")
-    after = int(decode_cursor(cursor, 1)[0]) if cursor else None
+    key = ctx.blind_index_key_bytes
+    after = CASE_EVENTS.decode(key, cursor)[0] if cursor else None
     events = await repo.events_of(session, case_id, after, limit + 1)
     more = len(events) > limit
     events = events[:limit]
@@ -121,4 +127,4 @@ async def case_events(
         )
         for e in events
     ]
-    return EventPage(items=items, next_cursor=encode_cursor(events[-1].id) if more else None)
+    return EventPage(items=items, next_cursor=CASE_EVENTS.encode(key, events[-1].id) if more else None)

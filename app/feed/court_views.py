@@ -8,7 +8,7 @@ The actions are the lifecycle's own (``app.cases.action_views.ACTIONS``). Each h
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
@@ -26,7 +26,7 @@ from app.deps import Context, Session
 from app.errors import NotFound
 from app.feed.views import machine_principal
 from app.idempotency import Replay, check_key, claim, complete, fingerprint
-from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from app.pagination import COURT_CASES, DEFAULT_LIMIT, MAX_LIMIT
 
 router = APIRouter(prefix="/court/cases", tags=["court cases"])
 
@@ -45,14 +45,15 @@ async def list_cases(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> CasePage:
     """Every case ever routed to your organization, newest first: the re-sync source for the feed."""
-    after = None
-    if cursor:
-        at, last_id = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(at), uuid.UUID(last_id))
+    key = ctx.blind_index_key_bytes
+    after = COURT_CASES.decode(key, cursor) if cursor else None
     cases = await repo.list_cases(session, case_scope(principal), repo.CaseFilters(), after, limit + 1)
     more = len(cases) > limit
     cases = cases[:limit]
-    next_cursor = encode_cursor(cases[-1].received_at.isoformat(), str(cases[-1].id)) if more else None
+    last = cases[-1] if cases else None
+    next_cursor = (
+        COURT_CASES.encode(key, last.received_at.isoformat(), str(last.id)) if more and last else None
+    )
     return CasePage(items=await present_cases(session, cases, reveal=ctx.cipher), next_cursor=next_cursor)
 
 

@@ -19,11 +19,12 @@ from app.cases import repository as repo
 from app.cases.presenter import present_cases
 from app.cases.schemas import CaseOut, LocalDateTime
 from app.db import utcnow
-from app.deps import Session, SupervisorPrincipal
+from app.deps import Context, Session, SupervisorPrincipal
 from app.organizations.lookup import codes_to_ids
-from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from app.pagination import AT_RISK, BREACHES, DEFAULT_LIMIT, MAX_LIMIT
 from app.sla import queries
 from app.sla.queries import SlaFilters
+from app.validation import DATE_RANGE, ApiDate
 
 router = APIRouter(prefix="/sla", tags=["sla"])
 
@@ -128,11 +129,14 @@ def _day_start(d: date) -> datetime:
 @router.get("/breaches", response_model=BreachPage, responses={200: {"content": {"text/csv": {}}}})
 async def list_breaches(
     session: Session,
+    ctx: Context,
     principal: SupervisorPrincipal,
     params: Filters,
     state: Literal["open", "closed"] | None = None,
-    due_from: Annotated[date | None, Query(description="Due on or after this day (Asia/Shanghai)")] = None,
-    due_to: Annotated[date | None, Query(description="Due on or before this day")] = None,
+    due_from: Annotated[
+        ApiDate | None, Query(description=f"Due on or after this day (Asia/Shanghai), {DATE_RANGE}")
+    ] = None,
+    due_to: Annotated[ApiDate | None, Query(description=f"Due on or before this day, {DATE_RANGE}")] = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     format: Literal["json", "csv"] = "json",
@@ -144,10 +148,8 @@ async def list_breaches(
         due_from=_day_start(due_from) if due_from else None,
         due_to=_day_start(due_to + timedelta(days=1)) if due_to else None,
     )
-    after = None
-    if cursor:
-        due, last = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(due), int(last))
+    key = ctx.blind_index_key_bytes
+    after = BREACHES.decode(key, cursor) if cursor else None
     # CSV is the whole filtered list (for Excel), JSON is paged.
     page_size = 100_000 if format == "csv" else limit
     rows = [] if f is None else list(await queries.breaches(session, principal, f, after, page_size + 1))
@@ -182,7 +184,8 @@ async def list_breaches(
         return _csv(items, {o.code: o.name for o in orgs.values()})
     last = rows[-1][0] if rows else None
     return BreachPage(
-        items=items, next_cursor=encode_cursor(last.due_at.isoformat(), last.id) if more and last else None
+        items=items,
+        next_cursor=BREACHES.encode(key, last.due_at.isoformat(), last.id) if more and last else None,
     )
 
 
@@ -219,6 +222,7 @@ def _csv(items: list[BreachOut], names: dict[str, str]) -> Response:
 @router.get("/at-risk", response_model=AtRiskPage)
 async def list_at_risk(
     session: Session,
+    ctx: Context,
     principal: SupervisorPrincipal,
     params: Filters,
     cursor: str | None = None,
@@ -231,16 +235,14 @@ async def list_at_risk(
     next_working_day, _ = calendar.add_working_days(today, 1)
     horizon = _day_start(next_working_day + timedelta(days=1))
     f = await _filters(session, params)
-    after = None
-    if cursor:
-        due, last = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(due), uuid.UUID(last))
+    key = ctx.blind_index_key_bytes
+    after = AT_RISK.decode(key, cursor) if cursor else None
     cases = [] if f is None else await queries.at_risk(session, principal, now, horizon, f, after, limit + 1)
     more = len(cases) > limit
     cases = cases[:limit]
     last_case = cases[-1] if cases else None
     next_cursor = (
-        encode_cursor(last_case.dispatch_due_at.isoformat(), str(last_case.id))
+        AT_RISK.encode(key, last_case.dispatch_due_at.isoformat(), str(last_case.id))
         if more and last_case and last_case.dispatch_due_at
         else None
     )
@@ -251,8 +253,8 @@ async def list_at_risk(
 async def sla_summary(
     session: Session,
     principal: SupervisorPrincipal,
-    start: Annotated[date, Query(description="First day of the period (Asia/Shanghai)")],
-    end: Annotated[date, Query(description="Last day of the period, inclusive")],
+    start: Annotated[ApiDate, Query(description=f"First day of the period (Asia/Shanghai), {DATE_RANGE}")],
+    end: Annotated[ApiDate, Query(description=f"Last day of the period, inclusive, {DATE_RANGE}")],
     params: Filters,
 ) -> SummaryOut:
     f = await _filters(session, params)

@@ -6,11 +6,12 @@ import asyncio
 import json
 import random
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
+from app.calendar.workdays import SHANGHAI
 from tests.support import case_body, login
 
 
@@ -78,18 +79,19 @@ async def test_court_actions_flow_into_the_feed_and_a_decline_goes_back_to_the_c
     )
     assert replay.status_code == 200 and replay.json() == r.json()
     assert replay.headers["idempotent-replayed"] == "true"
+    today = datetime.now(SHANGHAI).date()  # not before the case was received, nor days ahead
     r = await client.post(
         f"/api/v1/court/cases/{case['id']}/outcome",
         json={
             "outcome": "settled",
             "agreement_type": "written",
-            "agreement_effective_on": "2026-11-20",
+            "agreement_effective_on": today.isoformat(),
             "version": 3,
         },
         headers=court(world),
     )
     assert r.status_code == 200, r.text
-    assert r.json()["judicial_confirmation_due_on"] == "2026-12-20"
+    assert r.json()["judicial_confirmation_due_on"] == (today + timedelta(days=30)).isoformat()
     items, cursor = await pull_all(client, world, cursor, expect=2)
     assert [i["type"] for i in items] == ["case.accepted", "case.resolved"]
 
