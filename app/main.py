@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from app import housekeeping, periodic
+from app import apidocs, housekeeping, periodic
 from app.auth.views import router as auth_router
 from app.calendar.views import router as calendar_router
 from app.cases.action_views import router as case_actions_router
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "mediation committees, routing by rules, the 3-working-day dispatch deadline, the court feed."
         ),
         lifespan=lifespan,
+        **apidocs.fastapi_options(settings),
     )
     app.state.ctx = AppContext.from_settings(settings)
     api = APIRouter(prefix=API_PREFIX)
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(ops_router)
     app.include_router(web_router)
+    apidocs.install(app, settings)
     install_problem_handlers(app)
     install_middleware(app)
     return app
