@@ -66,7 +66,11 @@ def docs_enabled(settings: Settings) -> bool:
 
 def fastapi_options(settings: Settings) -> dict[str, Any]:
     """The FastAPI constructor's documentation options: its CDN pages off, the schema only when enabled."""
-    return {"docs_url": None, "redoc_url": None, "openapi_url": OPENAPI_URL if docs_enabled(settings) else None}
+    return {
+        "docs_url": None,
+        "redoc_url": None,
+        "openapi_url": OPENAPI_URL if docs_enabled(settings) else None,
+    }
 
 
 def _page(root_path: str, title: str) -> str:

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     # /docs and /openapi.json: on unless JIEFEN_ENV=production; this setting overrides either way.
     api_docs: bool | None = None
+    # /metrics answers only `Authorization: Bearer <this>`; unset, /metrics is 404 (app.metrics.exposition).
+    metrics_token: str | None = None
 
     @property
     def is_sqlite(self) -> bool:

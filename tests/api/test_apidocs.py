@@ -61,7 +61,12 @@ async def test_production_hides_the_docs_and_the_schema_unless_enabled(settings,
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            for path in ("/docs", "/docs/assets/swagger-ui-bundle.js", "/docs/assets/init.js", "/openapi.json"):
+            for path in (
+                "/docs",
+                "/docs/assets/swagger-ui-bundle.js",
+                "/docs/assets/init.js",
+                "/openapi.json",
+            ):
                 assert (await c.get(path)).status_code == (200 if served else 404), path
     finally:
         await app.state.ctx.close()
