@@ -148,6 +148,9 @@ def cmd_clients_rotate(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.metrics.multiproc import prepare_directory
+
+    prepare_directory(args.workers)  # before the workers start: they inherit PROMETHEUS_MULTIPROC_DIR
     uvicorn.run(
         "app.main:app",
         host=args.host,

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs, or "*"). Behind a TLS proxy this
     # gives the login throttle the client's address (not the proxy's) and the session cookie its Secure flag.
     forwarded_allow_ips: str = "127.0.0.1"
+    # /docs and /openapi.json: on unless JIEFEN_ENV=production; this setting overrides either way.
+    api_docs: bool | None = None
+    # /metrics answers only `Authorization: Bearer <this>`; unset, /metrics is 404 (app.metrics.exposition).
+    metrics_token: str | None = None
 
     @property
     def is_sqlite(self) -> bool:

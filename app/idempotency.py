@@ -18,7 +18,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import prepared
+from app import metrics, prepared
 from app.errors import Conflict, FieldError, ValidationFailed
 from app.models import IdempotencyKey
 from app.prepared import Prepared
@@ -113,6 +113,7 @@ async def claim(
         raise Conflict(
             "A request with this Idempotency-Key is still in progress.", code="idempotency_key.in_progress"
         )
+    metrics.idempotent_replay(operation)
     return Replay(existing.response_status, existing.response_body)
 
 

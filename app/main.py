@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from app import housekeeping, periodic
+from app import apidocs, housekeeping, periodic
 from app.auth.views import router as auth_router
 from app.calendar.views import router as calendar_router
 from app.cases.action_views import router as case_actions_router
@@ -17,6 +17,7 @@ from app.context import AppContext
 from app.errors import install_problem_handlers
 from app.feed.court_views import router as court_router
 from app.feed.views import router as feed_router
+from app.metrics.exposition import install_metrics
 from app.ops import configure_logging, install_middleware, tune_gc
 from app.ops import router as ops_router
 from app.organizations.views import router as organizations_router
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "mediation committees, routing by rules, the 3-working-day dispatch deadline, the court feed."
         ),
         lifespan=lifespan,
+        **apidocs.fastapi_options(settings),
     )
     app.state.ctx = AppContext.from_settings(settings)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_nul)])
@@ -68,8 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(ops_router)
     app.include_router(web_router)
+    apidocs.install(app, settings)
     install_problem_handlers(app)
     install_middleware(app)
+    install_metrics(app)
     return app
 
 

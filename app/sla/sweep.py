@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, Label, delete, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import metrics
 from app.calendar.service import CACHE_SECONDS, calendar_in_force
 from app.calendar.workdays import WorkCalendar
 from app.db import UTCDateTime, dialect_insert
@@ -146,6 +147,7 @@ def _recheck_due(version: str) -> bool:
     return time.monotonic() <= until
 
 
+@metrics.observe_sweep
 async def sweep(session: AsyncSession, now: datetime) -> SweepResult:
     if not await _try_lock(session):
         return SweepResult(ran=False, breaches_recorded=0, deadlines_recomputed=0)
