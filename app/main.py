@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from app import housekeeping, periodic
+from app.auth.user_views import router as admin_users_router
 from app.auth.views import router as auth_router
 from app.calendar.views import router as calendar_router
 from app.cases.action_views import router as case_actions_router
@@ -23,6 +24,8 @@ from app.organizations.views import router as organizations_router
 from app.routing.views import router as routing_router
 from app.sla import background as sla_background
 from app.sla.views import router as sla_router
+from app.web.account import router as web_account_router
+from app.web.home import router as home_router
 from app.web.views import router as web_router
 
 API_PREFIX = "/api/v1"
@@ -54,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     for router in (
         auth_router,
+        admin_users_router,
         cases_router,
         case_actions_router,
         organizations_router,
@@ -67,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(ops_router)
     app.include_router(web_router)
+    app.include_router(web_account_router)
+    app.include_router(home_router)
     install_problem_handlers(app)
     install_middleware(app)
     return app
