@@ -82,7 +82,7 @@ def cmd_users_create(args: argparse.Namespace) -> None:
 
     async def work(session: AsyncSession) -> None:
         user = await create_user(session, args.username, Role(args.role), org, password)
-        print(f"created user {user.username} ({user.role}) in {org}; they set their own password at first login")
+        print(f"created user {user.username} ({user.role}) in {org}; must change the password at login")
 
     _run_in_session(work)
 

@@ -30,7 +30,9 @@ def _list(run: RunInSession, args: argparse.Namespace) -> None:
         state = "active" if a.user.active else "disabled"
         if a.user.password_change_required:
             state += ", must change password"
-        print(f"{a.user.username:16} {a.user.role:10} {a.organization.code:16} {state}  {a.organization.name}")
+        print(
+            f"{a.user.username:16} {a.user.role:10} {a.organization.code:16} {state}  {a.organization.name}"
+        )
 
 
 def _reset_password(run: RunInSession, args: argparse.Namespace) -> None:
@@ -57,7 +59,9 @@ def _unlock(run: RunInSession, args: argparse.Namespace) -> None:
 def register(users_parser: Any, run: RunInSession) -> None:
     """Add the commands to the ``users`` sub-command parser (argparse's private _SubParsersAction)."""
 
-    def bind(handler: Callable[[RunInSession, argparse.Namespace], None]) -> Callable[[argparse.Namespace], None]:
+    def bind(
+        handler: Callable[[RunInSession, argparse.Namespace], None],
+    ) -> Callable[[argparse.Namespace], None]:
         return lambda args: handler(run, args)
 
     p = users_parser.add_parser("list", help="list people, their organization and state")

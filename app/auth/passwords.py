@@ -121,7 +121,9 @@ async def change_own_password(
     Raises ValidationFailed for a weak or reused new password."""
     user = await session.get(User, change.user_id)
     if user is None or not verify_password(user.password_hash, change.current_password):
-        session.add(LoginAttempt(username=change.username, address=address, succeeded=False, attempted_at=now))
+        session.add(
+            LoginAttempt(username=change.username, address=address, succeeded=False, attempted_at=now)
+        )
         return False
     errors = strength_errors(change.new_password, user.username)
     if change.new_password == change.current_password:

@@ -69,7 +69,9 @@ async def _end_sessions(session: AsyncSession, user_id: int, now: datetime) -> N
     )
 
 
-async def disable(session: AsyncSession, username: str, now: datetime, actor_id: int | None = None) -> Account:
+async def disable(
+    session: AsyncSession, username: str, now: datetime, actor_id: int | None = None
+) -> Account:
     """The person can no longer sign in, and every session they have ends now."""
     found = await account(session, username)
     if found.user.id == actor_id:

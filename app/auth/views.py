@@ -97,7 +97,11 @@ async def me(principal: SignedInPrincipal) -> Me:
 
 @router.post("/password", status_code=204, responses={403: {}, 422: {}, 429: {}})
 async def change_password(
-    body: PasswordChangeRequest, request: Request, session: Session, ctx: Context, principal: SignedInPrincipal
+    body: PasswordChangeRequest,
+    request: Request,
+    session: Session,
+    ctx: Context,
+    principal: SignedInPrincipal,
 ) -> Response:
     """Replace your own password. The token of this request stays valid; every other session of yours ends.
     A wrong `current_password` counts as a failed login (the same throttle applies)."""

@@ -19,7 +19,7 @@ from app.web.assets import asset_url
 from app.web.session import page_csrf, page_principal
 
 LOGIN_URL = "/m/login"
-PASSWORD_URL = "/m/password"
+PASSWORD_URL = "/m/password"  # noqa: S105 - a page address, not a secret
 # Pages carry personal data: never stored by the browser or a proxy.
 NO_STORE = {"Cache-Control": "no-store"}
 # Who may register a case: as POST /api/v1/cases allows (app.cases.views.create).

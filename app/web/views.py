@@ -15,7 +15,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import service as auth_service
-from app.auth.principal import Principal
 from app.auth.sessions import (
     CSRF_FIELD,
     clear_session_cookie,
@@ -153,6 +152,4 @@ async def case_page(case_id: str, request: Request, session: Session) -> Respons
         return page(request, principal, "missing.html", status=404)
     case, timeline = found
     case["sla"] = labels.sla_mark(case, datetime.now(UTC))
-    return page(
-        request, principal, "detail.html", case=case, timeline=timeline, sla_labels=labels.SLA_LABELS
-    )
+    return page(request, principal, "detail.html", case=case, timeline=timeline, sla_labels=labels.SLA_LABELS)
