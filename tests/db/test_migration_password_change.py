@@ -43,6 +43,7 @@ async def test_existing_users_need_no_change_and_the_downgrade_keeps_their_token
 
     # Down with a token pointing at the user: no table rebuild that foreign keys would refuse.
     await asyncio.to_thread(migrate.downgrade, empty_db_url, BEFORE)
-    rows = await _execute(empty_db_url, "SELECT u.username FROM users u JOIN auth_tokens t ON t.user_id = u.id")
+    joined = "SELECT u.username FROM users u JOIN auth_tokens t ON t.user_id = u.id"
+    rows = await _execute(empty_db_url, joined)
     assert [r[0] for r in rows] == ["old"]
     await asyncio.to_thread(migrate.upgrade, empty_db_url)
