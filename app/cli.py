@@ -82,7 +82,7 @@ def cmd_users_create(args: argparse.Namespace) -> None:
 
     async def work(session: AsyncSession) -> None:
         user = await create_user(session, args.username, Role(args.role), org, password)
-        print(f"created user {user.username} ({user.role}) in {org}")
+        print(f"created user {user.username} ({user.role}) in {org}; must change the password at login")
 
     _run_in_session(work)
 
@@ -281,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--org", help="organization code (default: the city bureau)")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_users_create)
+    from app.auth.commands import register as register_user_commands
+
+    register_user_commands(users, _run_in_session)
 
     clients = sub.add_parser("clients", help="machine clients").add_subparsers(
         dest="clients_command", required=True

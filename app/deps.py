@@ -57,7 +57,8 @@ def csrf_key(ctx: AppContext) -> bytes:
     return ctx.blind_index_key_bytes
 
 
-async def current_principal(request: Request, session: Session) -> Principal:
+async def signed_in_principal(request: Request, session: Session) -> Principal:
+    """The caller, whether or not they still have to replace a password someone else chose."""
     token = bearer_token(request)
     if token is None:
         token = request.cookies.get(SESSION_COOKIE)
@@ -71,6 +72,19 @@ async def current_principal(request: Request, session: Session) -> Principal:
             raise Forbidden("Missing or wrong CSRF token.", code="csrf_failed")
     principal = await auth_service.authenticate(session, token, utcnow())
     request.state.principal_key = principal.key  # for the access log; never personal data
+    return principal
+
+
+SignedInPrincipal = Annotated[Principal, Depends(signed_in_principal)]
+
+
+async def current_principal(principal: SignedInPrincipal) -> Principal:
+    """The caller, once they use their own password. Only /auth/me, /auth/password and /auth/logout take
+    SignedInPrincipal instead: until then every other call is refused (machine keys never need a change)."""
+    if principal.password_change_required:
+        raise Forbidden(
+            "Set your own password first (POST /api/v1/auth/password).", code="password_change_required"
+        )
     return principal
 
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 
 from app import apidocs, housekeeping, periodic
+from app.auth.user_views import router as admin_users_router
 from app.auth.views import router as auth_router
 from app.calendar.views import router as calendar_router
 from app.cases.action_views import router as case_actions_router
@@ -25,6 +26,8 @@ from app.routing.views import router as routing_router
 from app.sla import background as sla_background
 from app.sla.views import router as sla_router
 from app.validation import reject_nul
+from app.web.account import router as web_account_router
+from app.web.home import router as home_router
 from app.web.views import router as web_router
 
 API_PREFIX = "/api/v1"
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_nul)])
     for router in (
         auth_router,
+        admin_users_router,
         cases_router,
         case_actions_router,
         organizations_router,
@@ -70,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(ops_router)
     app.include_router(web_router)
+    app.include_router(web_account_router)
+    app.include_router(home_router)
     apidocs.install(app, settings)
     install_problem_handlers(app)
     install_middleware(app)

@@ -64,7 +64,14 @@ async def build_world(app: Any) -> World:
         await session.execute(
             insert(User),
             [
-                {"username": u, "role": role, "organization_id": orgs[org], "password_hash": _PASSWORD_HASH}
+                {
+                    "username": u,
+                    "role": role,
+                    "organization_id": orgs[org],
+                    "password_hash": _PASSWORD_HASH,
+                    # Known test passwords, not one-time ones: these users need not change them.
+                    "password_change_required": False,
+                }
                 for u, (role, org) in USERS.items()
             ],
         )

@@ -37,8 +37,16 @@ async def org_by_code(session: AsyncSession, code: str) -> Organization:
 
 
 async def create_user(
-    session: AsyncSession, username: str, role: Role, org_code: str, password: str, display_name: str = ""
+    session: AsyncSession,
+    username: str,
+    role: Role,
+    org_code: str,
+    password: str,
+    display_name: str = "",
+    *,
+    password_change_required: bool = True,
 ) -> User:
+    """A person with a password someone else chose: by default they must replace it at first login."""
     if role == Role.COURT:
         raise ValidationFailed(
             [FieldError("role", "role.machine_only", "The court role is for API clients.")]
@@ -60,6 +68,7 @@ async def create_user(
         password_hash=hash_password(password),
         role=role,
         organization_id=org.id,
+        password_change_required=password_change_required,
     )
     session.add(user)
     await session.flush()

@@ -17,6 +17,9 @@ class Principal:
     town_id: int | None  # the town the organization belongs to, if any
     name: str
     scopes: frozenset[str] = field(default_factory=frozenset)
+    organization_name: str = ""
+    # A person whose password someone else chose may only change it, look at /auth/me or sign out.
+    password_change_required: bool = False
 
     @property
     def key(self) -> str:

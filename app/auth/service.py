@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Label, bindparam, func, literal_column, null, select, update
+from sqlalchemy import Label, bindparam, false, func, literal_column, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -92,7 +92,7 @@ async def logout(session: AsyncSession, token: str, now: datetime) -> None:
 _tokens, _users, _orgs = AuthToken.__table__.c, User.__table__.c, Organization.__table__.c
 _clients, _keys = ApiClient.__table__.c, ApiClientKey.__table__.c
 # The credential's organization, as every Principal carries it.
-_ORG = (_orgs.id.label("org_id"), _orgs.kind.label("org_kind"), _orgs.town_id)
+_ORG = (_orgs.id.label("org_id"), _orgs.kind.label("org_kind"), _orgs.town_id, _orgs.name.label("org_name"))
 # Every machine key acts for the court sub-center.
 _COURT_ROLE: Label[str] = literal_column(f"'{Role.COURT.value}'").label("role")
 
@@ -100,7 +100,14 @@ _COURT_ROLE: Label[str] = literal_column(f"'{Role.COURT.value}'").label("role")
 # entities per request. Checked against the database on every request (no cache), so a logout, a revoked key
 # or a deactivated user takes effect at once on every replica.
 _USER_BY_TOKEN = (
-    select(_users.id, _users.role, _users.username.label("name"), null().label("scopes"), *_ORG)
+    select(
+        _users.id,
+        _users.role,
+        _users.username.label("name"),
+        null().label("scopes"),
+        _users.password_change_required.label("must_change"),
+        *_ORG,
+    )
     .select_from(
         AuthToken.__table__.join(User.__table__, _tokens.user_id == _users.id).join(
             Organization.__table__, _orgs.id == _users.organization_id
@@ -114,7 +121,7 @@ _USER_BY_TOKEN = (
     )
 )
 _CLIENT_BY_KEY = (
-    select(_clients.id, _COURT_ROLE, _clients.name, _clients.scopes, *_ORG)
+    select(_clients.id, _COURT_ROLE, _clients.name, _clients.scopes, false().label("must_change"), *_ORG)
     .select_from(
         ApiClientKey.__table__.join(ApiClient.__table__, _keys.client_id == _clients.id).join(
             Organization.__table__, _orgs.id == _clients.organization_id
@@ -148,4 +155,6 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> Prin
         town_id=row.town_id,
         name=row.name,
         scopes=frozenset(row.scopes or ()),
+        organization_name=row.org_name,
+        password_change_required=bool(row.must_change),
     )

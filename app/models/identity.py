@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigIntPK, JSONType, Timestamped
@@ -28,6 +28,10 @@ class User(Timestamped, Base):
     role: Mapped[str] = mapped_column(String(20))
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # A password someone else chose (the CLI, an admin, the demo seed) is known to two people: its owner must
+    # replace it before doing anything else. True for every user made through the ORM; the server default
+    # only backfilled the users that existed before the column did.
+    password_change_required: Mapped[bool] = mapped_column(default=True, server_default=false())
 
 
 class AuthToken(Base):

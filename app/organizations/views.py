@@ -75,7 +75,11 @@ async def list_organizations(
     town: Annotated[str | None, Query(description="Town code")] = None,
     flat: bool = False,
 ) -> list[OrganizationOut]:
-    """The tree (roots with nested children), or a flat list with `flat=true` or any filter."""
+    """The tree (roots with nested children), or a flat list with `flat=true` or any filter.
+
+    Needs a login, on purpose: any signed-in person or machine key may read it, anonymous callers get 401.
+    The tree is not secret, but it is the map of who handles which disputes, and nobody needs it before
+    signing in (the pages and the court's client both have a session or a key by then)."""
     orgs = await service.all_organizations(session)
     nodes = _nodes(orgs)
     if flat or tier or kind or town:

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from app.auth import service as auth_service
-from app.auth.principal import Principal
 from app.auth.sessions import (
     CSRF_FIELD,
     clear_session_cookie,
@@ -28,51 +25,19 @@ from app.auth.views import client_address
 from app.db import utcnow
 from app.deps import Context, Session, csrf_key
 from app.errors import TooManyRequests, problem_response
-from app.routing.engine import CATEGORIES, RISK_LABELS
 from app.web import labels, queries
-from app.web.assets import asset_url, serve_asset
+from app.web.assets import serve_asset
+from app.web.render import NO_STORE, page, signed_in, templates, to_login
 from app.web.session import (
     is_https,
     login_csrf_valid,
     login_nonce,
-    page_csrf,
     page_principal,
     session_token,
     set_login_nonce,
 )
 
 router = APIRouter(prefix="/m", include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.globals.update(
-    asset_url=asset_url,
-    categories=CATEGORIES,
-    risk_labels=RISK_LABELS,
-    party_roles=labels.PARTY_ROLE_LABELS,
-)
-templates.env.filters.update(
-    category=labels.category_label,
-    status=labels.status_label,
-    tier=labels.tier_label,
-    risk=labels.risk_label,
-    event=labels.event_label,
-    outcome=lambda c: labels.OUTCOME_LABELS.get(c or "", c or "—"),
-    local_time=labels.local_time,
-)
-
-LOGIN_URL = "/m/login"
-# Pages carry personal data: never stored by the browser or a proxy.
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _to_login() -> RedirectResponse:
-    return RedirectResponse(LOGIN_URL, status_code=303)
-
-
-def _page(
-    request: Request, principal: Principal, template: str, status: int = 200, **context: Any
-) -> HTMLResponse:
-    context |= {"user": principal, "csrf_token": page_csrf(request), "csrf_field": CSRF_FIELD}
-    return templates.TemplateResponse(request, template, context, status_code=status, headers=NO_STORE)
 
 
 @router.get("/static/{name}")
@@ -117,9 +82,9 @@ async def login_submit(
         await auth_service.check_login_throttle(session, ctx.settings, username, address, now)
     except TooManyRequests as exc:
         minutes = max(1, int(exc.headers.get("Retry-After", "900")) // 60)
-        page = _login_page(request, f"登录失败次数过多，请 {minutes} 分钟后再试。", username, status=429)
-        page.headers["Retry-After"] = exc.headers.get("Retry-After", "900")
-        return page
+        refused = _login_page(request, f"登录失败次数过多，请 {minutes} 分钟后再试。", username, status=429)
+        refused.headers["Retry-After"] = exc.headers.get("Retry-After", "900")
+        return refused
     issued = await auth_service.login(session, ctx.settings, username, password, address, now)
     if issued is None:
         # Returned (not raised): the failed attempt is committed and counts towards the throttle.
@@ -142,51 +107,49 @@ async def logout(
 ) -> Response:
     token = session_token(request)
     if token is None:
-        return _to_login()
+        return to_login()
     if not csrf_valid(token, csrf_token or request.headers.get("X-CSRF-Token"), csrf_key(ctx)):
         return problem_response(
             403, "Forbidden", "Missing or wrong CSRF token.", "csrf_failed", instance=request.url.path
         )
     await auth_service.logout(session, token, utcnow())
-    response = _to_login()
+    response = to_login()
     clear_session_cookie(response, secure=is_https(request))
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
 async def my_cases(request: Request, session: Session) -> Response:
-    principal = await page_principal(request, session)
-    if principal is None:
-        return _to_login()
+    principal = await signed_in(request, session)
+    if isinstance(principal, Response):
+        return principal
     cases = await queries.my_cases(session, principal)
     now = datetime.now(UTC)
     for case in cases:
         case["sla"] = labels.sla_mark(case, now)
-    return _page(request, principal, "cases.html", cases=cases, sla_labels=labels.SLA_LABELS)
+    return page(request, principal, "cases.html", cases=cases, sla_labels=labels.SLA_LABELS)
 
 
 @router.get("/cases/new", response_class=HTMLResponse)
 async def new_case(request: Request, session: Session) -> Response:
-    principal = await page_principal(request, session)
-    if principal is None:
-        return _to_login()
+    principal = await signed_in(request, session)
+    if isinstance(principal, Response):
+        return principal
     defaults = await queries.intake_defaults(session, principal)
-    return _page(request, principal, "new.html", defaults=defaults)
+    return page(request, principal, "new.html", defaults=defaults)
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 async def case_page(case_id: str, request: Request, session: Session) -> Response:
-    principal = await page_principal(request, session)
-    if principal is None:
-        return _to_login()
+    principal = await signed_in(request, session)
+    if isinstance(principal, Response):
+        return principal
     try:
         found = await queries.case_detail(session, principal, uuid.UUID(case_id))
     except ValueError:
         found = None
     if found is None:
-        return _page(request, principal, "missing.html", status=404)
+        return page(request, principal, "missing.html", status=404)
     case, timeline = found
     case["sla"] = labels.sla_mark(case, datetime.now(UTC))
-    return _page(
-        request, principal, "detail.html", case=case, timeline=timeline, sla_labels=labels.SLA_LABELS
-    )
+    return page(request, principal, "detail.html", case=case, timeline=timeline, sla_labels=labels.SLA_LABELS)
