@@ -1,4 +1,4 @@
-"""Where a supervisor may dispatch: a town office to its own town and to city-wide bodies; the bureau anywhere."""
+"""Where a supervisor may dispatch: a town office in its town and city-wide bodies; the bureau anywhere."""
 
 from __future__ import annotations
 
