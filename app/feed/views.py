@@ -72,7 +72,10 @@ class FeedItem(BaseModel):
     occurred_at: LocalDateTime
     case_version: int
     data: dict[str, Any]
-    case: CaseOut = Field(description="The case as it is now, with the parties' full contact data")
+    case: CaseOut = Field(
+        description="The case as it is now: the parties' full contact data while the case is with your "
+        "organization or was resolved by it; masked once it has left (case.routed_away)"
+    )
 
 
 class FeedPage(BaseModel):
