@@ -233,12 +233,27 @@ def cmd_calendar_load(args: argparse.Namespace) -> None:
 def cmd_court_pull(args: argparse.Namespace) -> None:
     import httpx
 
-    from app.feed.client import FeedError, Puller
+    from app.feed.client import FeedError, Puller, plain_http_warning, read_key
+
+    try:
+        key, warnings = read_key(args.key_file, args.key, os.environ)
+    except (FeedError, OSError) as exc:
+        sys.exit(f"error: {exc}")
+    for warning in [*warnings, plain_http_warning(args.url)]:
+        if warning:
+            print(warning, file=sys.stderr)
 
     async def run() -> int:
         async with httpx.AsyncClient(base_url=args.url) as client:
             puller = Puller(
-                client, args.key, Path(args.state), Path(args.out), limit=args.limit, wait=args.wait
+                client,
+                key,
+                Path(args.state),
+                Path(args.out),
+                limit=args.limit,
+                wait=args.wait,
+                min_interval=args.min_interval,
+                log=lambda line: print(line, file=sys.stderr),
             )
             return await puller.run(once=args.once)
 
@@ -334,11 +349,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = court.add_parser("pull", help="pull the feed into a JSON Lines file, resumably, each event once")
     p.add_argument("--url", required=True, help="e.g. https://jiefen.example.cn")
-    p.add_argument("--key", default=os.environ.get("JIEFEN_API_KEY"), help="API key (or JIEFEN_API_KEY)")
+    p.add_argument("--key-file", help="file holding the API key (or set JIEFEN_API_KEY)")
+    p.add_argument("--key", help="deprecated: the command line is visible in ps; use --key-file")
     p.add_argument("--state", required=True, help="state file (cursor and output size)")
     p.add_argument("--out", required=True, help="JSON Lines output, appended")
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--wait", type=int, default=20, help="long-poll seconds")
+    p.add_argument("--min-interval", type=float, default=1.0, help="least seconds between polls")
     p.add_argument("--once", action="store_true", help="stop when caught up")
     p.set_defaults(func=cmd_court_pull)
 

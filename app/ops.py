@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import health
 from app.context import AppContext
+from app.pii.logs import MaskPersonalData
 
 log = logging.getLogger("jiefen.access")
 router = APIRouter(tags=["ops"])
@@ -40,13 +41,14 @@ class JsonFormatter(logging.Formatter):
         }
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(MaskPersonalData())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

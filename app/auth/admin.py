@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.secrets import hash_password, new_api_key, sha256_hex
+from app.auth.service import MACHINE_CLIENT_ORG_KINDS
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.models import ApiClient, ApiClientKey, Organization, OrgKind, Role, User
 
@@ -89,6 +90,17 @@ async def create_client(
     if unknown:
         raise ValidationFailed([FieldError("scopes", "scope.unknown", f"Unknown scopes: {sorted(unknown)}")])
     org = await org_by_code(session, org_code)
+    if org.kind not in MACHINE_CLIENT_ORG_KINDS:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "org",
+                    "client.organization_kind",
+                    f"Machine clients act for the court sub-center; {org.code} is a {org.kind}.",
+                )
+            ],
+            detail=f"Machine clients act only for the court sub-center, and {org.code} is a {org.kind}.",
+        )
     if (await session.execute(select(ApiClient.id).where(ApiClient.name == name))).first():
         raise Conflict(f"Client {name} exists.", code="client.exists")
     client = ApiClient(name=name, organization_id=org.id, scopes=sorted(set(scopes)))

@@ -1,4 +1,5 @@
-"""Object-level access: which cases a principal may see. Every case query is filtered here, in one place.
+"""Object-level access: which cases a principal may see, where it may send them, and who sees the parties'
+full contact data. Every case query is filtered here, in one place.
 
 A case outside the caller's scope is reported as 404, never 403, so its existence is not disclosed.
 """
@@ -47,3 +48,36 @@ def supervises_town(principal: Principal, town_id: int | None) -> bool:
     return principal.organization_kind == OrgKind.JUSTICE_BUREAU or (
         town_id is not None and principal.town_id == town_id
     )
+
+
+# Organizations that serve the whole city (no town of their own): a town office may send its cases there.
+CITY_WIDE_TARGET_KINDS = frozenset(
+    {OrgKind.SPECIALISED_COMMITTEE, OrgKind.CITY_CENTER, OrgKind.CITY_CHANNEL, OrgKind.COURT_SUBCENTER}
+)
+
+
+def may_dispatch_to(principal: Principal, target_kind: str, target_town_id: int | None) -> bool:
+    """May this principal dispatch a case it supervises to an organization of ``target_kind`` in
+    ``target_town_id``?
+
+    A town justice office (司法所) sends only to its own town's organizations and to the city-wide ones
+    (specialised committees, the city center and its channels, the court): another town's committee would
+    gain a case, and read its parties, that the other town's office never supervises. The city bureau and
+    admins send anywhere. Pure, so the supervisors' workspace can offer exactly these targets.
+    """
+    if principal.role == Role.ADMIN:
+        return True
+    if principal.role != Role.SUPERVISOR:
+        return False
+    if principal.organization_kind == OrgKind.JUSTICE_BUREAU:
+        return True
+    if target_kind in CITY_WIDE_TARGET_KINDS and target_town_id is None:
+        return True
+    return principal.town_id is not None and target_town_id == principal.town_id
+
+
+def sees_contact_data(viewer_org_id: int, current_org_id: int | None, resolved_org_id: int | None) -> bool:
+    """The court sub-center, the one role that must contact the parties, reads full ID numbers and phones
+    only of a case it holds now or resolved. Once the case has left it (the feed's ``case.routed_away``), it
+    reads them masked like everyone else; what its feed already delivered stays delivered."""
+    return viewer_org_id in (current_org_id, resolved_org_id)

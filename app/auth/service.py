@@ -18,8 +18,8 @@ from app.auth.secrets import (
     verify_password,
 )
 from app.config import Settings
-from app.errors import NotAuthenticated, TooManyRequests
-from app.models import ApiClient, ApiClientKey, AuthToken, LoginAttempt, Organization, Role, User
+from app.errors import Forbidden, NotAuthenticated, TooManyRequests
+from app.models import ApiClient, ApiClientKey, AuthToken, LoginAttempt, Organization, OrgKind, Role, User
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,9 @@ _tokens, _users, _orgs = AuthToken.__table__.c, User.__table__.c, Organization._
 _clients, _keys = ApiClient.__table__.c, ApiClientKey.__table__.c
 # The credential's organization, as every Principal carries it.
 _ORG = (_orgs.id.label("org_id"), _orgs.kind.label("org_kind"), _orgs.town_id, _orgs.name.label("org_name"))
-# Every machine key acts for the court sub-center.
+# Every machine key acts for the court sub-center, with the court's full view of the parties' contact data;
+# so a machine client belongs to the court sub-center or to nobody (refused at creation and on each request).
+MACHINE_CLIENT_ORG_KINDS = frozenset({OrgKind.COURT_SUBCENTER})
 _COURT_ROLE: Label[str] = literal_column(f"'{Role.COURT.value}'").label("role")
 
 # Built once, the same columns for a person's token and a machine key, and only those a Principal needs: no
@@ -146,6 +148,13 @@ async def authenticate(session: AsyncSession, token: str, now: datetime) -> Prin
         if machine:
             raise NotAuthenticated("The API key is invalid, expired or revoked.", code="invalid_api_key")
         raise NotAuthenticated("The token is invalid, expired or revoked.", code="invalid_token")
+    if machine and row.org_kind not in MACHINE_CLIENT_ORG_KINDS:
+        # A key made before this rule, bound to another organization: it would act as the court.
+        raise Forbidden(
+            "This API key is bound to an organization that is not the court sub-center; machine clients act "
+            "only for the court sub-center.",
+            code="api_key.organization_not_court",
+        )
     return Principal(
         kind="client" if machine else "user",
         id=row.id,

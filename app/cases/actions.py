@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.auth.scope import supervises_town
+from app.auth.scope import may_dispatch_to, supervises_town
 from app.calendar.service import calendar_in_force
 from app.calendar.workdays import SHANGHAI
 from app.cases.lifecycle import Action, escalation_tier, outcomes_for
@@ -114,6 +114,19 @@ async def dispatch(
                     "organization_code",
                     "organization.not_mediating",
                     "No mediating organization with this code.",
+                )
+            ]
+        )
+    if not may_dispatch_to(principal, org.kind, org.town_id):
+        # The case is in the caller's scope (so not 404) and the organizations are public: the value chosen
+        # is what is wrong.
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "organization_code",
+                    "dispatch.target_out_of_scope",
+                    "A town justice office dispatches only to its own town's organizations and to city-wide "
+                    "ones (specialised committees, the city center and its channels, the court).",
                 )
             ]
         )

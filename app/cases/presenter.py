@@ -1,17 +1,36 @@
-"""Shape cases for the API: masked parties, organization references, the routing decision."""
+"""Shape cases for the API: masked parties and free text, organization references, the routing decision."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.scope import sees_contact_data
 from app.cases import repository as repo
 from app.cases.schemas import AssignmentOut, CaseBreachOut, CaseOut, OrgRef, PartyOut, RoutingOut
 from app.models import Assignment, Case, Organization, Party, SlaBreach
 from app.pii.contexts import ID_CONTEXT, PHONE_CONTEXT
 from app.pii.crypto import FieldCipher
+from app.pii.free_text import mask_free_text
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """The court sub-center's full view: for the cases it holds or resolved (``sees_contact_data``), the
+    parties' ID numbers and phones decrypted and free text as written; for the others, the masked view."""
+
+    cipher: FieldCipher
+    organization_id: int
+
+    def applies_to(self, current_org_id: int | None, resolved_org_id: int | None) -> bool:
+        return sees_contact_data(self.organization_id, current_org_id, resolved_org_id)
+
+
+def masked_text(text: str | None) -> str | None:
+    return None if text is None else mask_free_text(text)
 
 
 def org_ref(org: Organization | None) -> OrgRef | None:
@@ -62,7 +81,9 @@ def case_out(
     breach: SlaBreach | None = None,
     reveal: FieldCipher | None = None,
 ) -> CaseOut:
-    """``reveal``: decrypt ID numbers and phones, for the roles that must contact the parties (the court)."""
+    """``reveal``: decrypt ID numbers and phones and leave free text as written, for the roles that must
+    contact the parties (the court); without it every ID- or phone-shaped number is masked, in free text
+    too."""
     town = org_ref(orgs.get(case.town_org_id))
     intake = org_ref(orgs.get(case.intake_org_id))
     assert town is not None and intake is not None
@@ -72,7 +93,7 @@ def case_out(
         status=case.status,
         version=case.version,
         category=case.category,
-        summary=case.summary,
+        summary=case.summary if reveal else mask_free_text(case.summary),
         claim_amount=fen_to_yuan(case.claim_amount_fen),
         occurred_on=case.occurred_on,
         received_at=case.received_at,
@@ -87,7 +108,8 @@ def case_out(
             organization=org_ref(orgs.get(case.routing_org_id)) if case.routing_org_id else None,
             rule=case.routing_rule_id,
             rule_set_version=case.routing_rule_set_version,
-            explanation=case.routing_explanation,
+            # Carries a decline's or an escalation's reason as typed.
+            explanation=case.routing_explanation if reveal else masked_text(case.routing_explanation),
             flags=list(case.routing_flags or []),
         ),
         current_assignment=assignment_out(assignment, orgs) if assignment else None,
@@ -131,7 +153,7 @@ def _reveal(cipher: FieldCipher, token: str | None, context: bytes) -> str | Non
 
 
 async def present_cases(
-    session: AsyncSession, cases: Sequence[Case], *, reveal: FieldCipher | None = None
+    session: AsyncSession, cases: Sequence[Case], *, reveal: Reveal | None = None
 ) -> list[CaseOut]:
     """Batch-load what the views need: four queries at most, whatever the page size."""
     ids = [c.id for c in cases]
@@ -141,5 +163,10 @@ async def present_cases(
     orgs = await repo.orgs_by_ids(session, org_ids)
     breaches = await repo.latest_breaches_of(session, ids)
     return [
-        case_out(c, parties[c.id], orgs, assignments.get(c.id), breaches.get(c.id), reveal) for c in cases
+        case_out(c, parties[c.id], orgs, assignments.get(c.id), breaches.get(c.id), _cipher_for(reveal, c))
+        for c in cases
     ]
+
+
+def _cipher_for(reveal: Reveal | None, case: Case) -> FieldCipher | None:
+    return reveal.cipher if reveal and reveal.applies_to(case.current_org_id, case.resolved_org_id) else None

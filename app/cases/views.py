@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from app.auth.scope import case_scope
 from app.cases import repository as repo
 from app.cases.intake import create_case
-from app.cases.presenter import present_cases
+from app.cases.presenter import masked_text, present_cases
 from app.cases.schemas import CaseIn, CaseOut, CasePage, EventOut, EventPage
 from app.db import utcnow
 from app.deps import Context, HumanPrincipal, Session
@@ -19,6 +19,7 @@ from app.errors import NotFound
 from app.idempotency import check_key
 from app.models import Role
 from app.pagination import CASE_EVENTS, CASES, DEFAULT_LIMIT, MAX_LIMIT
+from app.pii.free_text import mask_strings
 from app.validation import DATE_RANGE, AwareDateTime
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -121,8 +122,8 @@ async def case_events(
             if e.actor_user_id
             else (f"client:{e.actor_client_id}" if e.actor_client_id else None),
             organization=orgs[e.actor_org_id].code if e.actor_org_id in orgs else None,
-            reason=e.reason,
-            data=e.data or {},
+            reason=masked_text(e.reason),
+            data=mask_strings(e.data or {}),
             occurred_at=e.occurred_at,
         )
         for e in events

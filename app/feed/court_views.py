@@ -1,6 +1,9 @@
 """The court sub-center's case endpoints (machine keys): list and read its cases, accept, decline back to the
 city center, record the pre-litigation mediation outcome or the judicial-confirmation decision.
 
+The parties' full contact data is shown only for the cases the court holds or resolved; a case it declined
+(``case.routed_away`` on its feed) stays listed, masked.
+
 The actions are the lifecycle's own (``app.cases.action_views.ACTIONS``). Each honours ``Idempotency-Key``
 (a retry after a lost response returns the first response and changes nothing twice) and the version check
 (If-Match or ``version``).
@@ -19,7 +22,7 @@ from app.auth.scope import case_scope
 from app.cases import actions
 from app.cases import repository as repo
 from app.cases.action_views import ACTIONS, ActionSpec, IfMatch, _Action, expected_version, run_action
-from app.cases.presenter import present_cases
+from app.cases.presenter import Reveal, present_cases
 from app.cases.schemas import CaseOut, CasePage
 from app.db import utcnow
 from app.deps import Context, Session
@@ -54,7 +57,8 @@ async def list_cases(
     next_cursor = (
         COURT_CASES.encode(key, last.received_at.isoformat(), str(last.id)) if more and last else None
     )
-    return CasePage(items=await present_cases(session, cases, reveal=ctx.cipher), next_cursor=next_cursor)
+    items = await present_cases(session, cases, reveal=Reveal(ctx.cipher, principal.organization_id))
+    return CasePage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{case_id}", response_model=CaseOut)
@@ -64,7 +68,7 @@ async def get_case(
     case = await repo.get_case(session, case_id, case_scope(principal))
     if case is None:
         raise NotFound("No such case.", code="case.not_found")
-    (out,) = await present_cases(session, [case], reveal=ctx.cipher)
+    (out,) = await present_cases(session, [case], reveal=Reveal(ctx.cipher, principal.organization_id))
     return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
 
 

@@ -3,15 +3,16 @@
 A feed page carries up to 500 different cases with the parties' contact data decrypted. ORM entities and
 nested pydantic models for each cost ~25 ms per 100 cases; here four queries by id (one array parameter on
 PostgreSQL) read only the columns the view shows, and each case becomes, key for key and value for value,
-what ``CaseOut`` from ``present_cases(..., reveal=cipher)`` serializes to (held to that by
-tests/api/test_feed_presenter.py).
+what ``CaseOut`` from ``present_cases(..., reveal=Reveal(...))`` serializes to (held to that by
+tests/api/test_feed_presenter.py): contact data decrypted and free text as written for the cases the court
+holds or resolved, masked for those that left it (``case.routed_away``).
 Serialize the result with ``pydantic_core.to_json``, which writes UUIDs, decimals and dates as pydantic does.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +21,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calendar.workdays import SHANGHAI
-from app.cases.presenter import fen_to_yuan
+from app.cases.presenter import Reveal, fen_to_yuan, masked_text
 from app.models import Assignment, Case, Organization, Party, SlaBreach
 from app.pii.contexts import ID_CONTEXT, PHONE_CONTEXT
 from app.pii.crypto import FieldCipher
+from app.pii.free_text import mask_free_text, mask_strings
 
 Json = dict[str, Any]
 
@@ -47,6 +49,7 @@ _CASES = select(
     _c.village_org_id,
     _c.intake_org_id,
     _c.current_org_id,
+    _c.resolved_org_id,
     _c.routing_tier,
     _c.routing_org_id,
     _c.routing_rule_id,
@@ -74,7 +77,15 @@ _CASES = select(
     _a.outcome.label("a_outcome"),
 ).select_from(Case.__table__.outerjoin(Assignment.__table__, (_a.case_id == _c.id) & _a.ended_at.is_(None)))
 _PARTIES = select(
-    _p.case_id, _p.role, _p.kind, _p.name, _p.id_number_enc, _p.phone_enc, _p.is_government
+    _p.case_id,
+    _p.role,
+    _p.kind,
+    _p.name,
+    _p.id_number_enc,
+    _p.phone_enc,
+    _p.id_number_masked,
+    _p.phone_masked,
+    _p.is_government,
 ).order_by(_p.position)
 # Oldest clock first: the last row per case is the latest breach, as in ``latest_breaches_of``.
 _BREACHES = select(
@@ -84,23 +95,43 @@ _ORGS = select(_o.id, _o.code, _o.name, _o.tier)
 
 
 async def court_cases(
-    session: AsyncSession, ids: Collection[uuid.UUID], cipher: FieldCipher
+    session: AsyncSession, ids: Collection[uuid.UUID], reveal: Reveal
 ) -> dict[uuid.UUID, Json]:
-    """The cases ``ids`` as the court sees them (contact data decrypted), by id; four queries in all."""
+    """The cases ``ids`` as the court sees them, by id; four queries in all."""
+    return (await _court_cases(session, ids, reveal))[0]
+
+
+async def feed_items(session: AsyncSession, events: Sequence[Any], reveal: Reveal) -> list[Json]:
+    """A feed page's items: each event (``service.read``) with its case as it is now; an event of a case
+    shown masked has the free text in its data masked too."""
+    cases, full = await _court_cases(session, {e.case_id for e in events}, reveal)
+    return [feed_item(e, cases[e.case_id], masked=e.case_id not in full) for e in events]
+
+
+async def _court_cases(
+    session: AsyncSession, ids: Collection[uuid.UUID], reveal: Reveal
+) -> tuple[dict[uuid.UUID, Json], set[uuid.UUID]]:
+    """The cases by id, and the ids of those shown in full."""
     if not ids:
-        return {}
+        return {}, set()
     pg = session.get_bind().dialect.name == "postgresql"
     # Rows as mappings: a key lookup costs a fifth of a named attribute's, and a page reads ~5,000 fields.
     cases = (await session.execute(_CASES.where(_among(pg, _c.id, ids)))).mappings().all()
+    full = {c["id"] for c in cases if reveal.applies_to(c["current_org_id"], c["resolved_org_id"])}
     parties: dict[uuid.UUID, list[Json]] = {c["id"]: [] for c in cases}
     for p in (await session.execute(_PARTIES.where(_among(pg, _p.case_id, ids)))).mappings():
+        shown = p["case_id"] in full
         parties[p["case_id"]].append(
             {
                 "role": p["role"],
                 "kind": p["kind"],
                 "name": p["name"],
-                "id_number": _reveal(cipher, p["id_number_enc"], ID_CONTEXT),
-                "phone": _reveal(cipher, p["phone_enc"], PHONE_CONTEXT),
+                "id_number": _reveal(reveal.cipher, p["id_number_enc"], ID_CONTEXT)
+                if shown
+                else p["id_number_masked"],
+                "phone": _reveal(reveal.cipher, p["phone_enc"], PHONE_CONTEXT)
+                if shown
+                else p["phone_masked"],
                 "is_government": p["is_government"],
             }
         )
@@ -110,7 +141,10 @@ async def court_cases(
         o.id: {"code": o.code, "name": o.name, "tier": o.tier}
         for o in await session.execute(_ORGS.where(_among(pg, _o.id, _org_ids(cases))))
     }
-    return {c["id"]: _case(c, orgs, parties[c["id"]], latest_breach.get(c["id"])) for c in cases}
+    shaped = {
+        c["id"]: _case(c, orgs, parties[c["id"]], latest_breach.get(c["id"]), c["id"] in full) for c in cases
+    }
+    return shaped, full
 
 
 def _among(pg: bool, column: Any, values: Collection[Any]) -> ColumnElement[bool]:
@@ -121,14 +155,14 @@ def _among(pg: bool, column: Any, values: Collection[Any]) -> ColumnElement[bool
     return column.in_(values)
 
 
-def _case(c: RowMapping, orgs: dict[int, Json], parties: list[Json], breach: Json | None) -> Json:
+def _case(c: RowMapping, orgs: dict[int, Json], parties: list[Json], breach: Json | None, full: bool) -> Json:
     return {
         "id": c["id"],
         "reference": c["reference"],
         "status": c["status"],
         "version": c["version"],
         "category": c["category"],
-        "summary": c["summary"],
+        "summary": c["summary"] if full else mask_free_text(c["summary"]),
         "claim_amount": fen_to_yuan(c["claim_amount_fen"]),
         "occurred_on": c["occurred_on"],
         "received_at": local_iso(c["received_at"]),
@@ -143,7 +177,7 @@ def _case(c: RowMapping, orgs: dict[int, Json], parties: list[Json], breach: Jso
             "organization": orgs.get(c["routing_org_id"]),
             "rule": c["routing_rule_id"],
             "rule_set_version": c["routing_rule_set_version"],
-            "explanation": c["routing_explanation"],
+            "explanation": c["routing_explanation"] if full else masked_text(c["routing_explanation"]),
             "flags": list(c["routing_flags"] or []),
         },
         "current_assignment": None if c["a_id"] is None else _assignment(c, orgs),
@@ -203,14 +237,15 @@ def _org_ids(cases: Iterable[RowMapping]) -> set[int]:
     }
 
 
-def feed_item(event: Any, case: Json) -> Json:
+def feed_item(event: Any, case: Json, *, masked: bool = False) -> Json:
     """``FeedItem``'s JSON-ready dict: an outbox row (``service.read``) and its case from ``court_cases``."""
+    data = event.data or {}
     return {
         "id": event.id,
         "type": event.type,
         "occurred_at": local_iso(event.occurred_at),
         "case_version": event.case_version,
-        "data": event.data or {},
+        "data": mask_strings(data) if masked else data,
         "case": case,
     }
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import service as auth_service
 from app.auth.principal import Principal
 from app.auth.secrets import API_KEY_PREFIX
+from app.cases.presenter import Reveal
 from app.cases.schemas import CaseOut, LocalDateTime
 from app.context import AppContext
 from app.db import session_scope, utcnow
@@ -26,7 +27,7 @@ from app.deps import Session, SupervisorPrincipal, bearer_token, get_context
 from app.errors import Forbidden, NotAuthenticated
 from app.feed import cursor as cursors
 from app.feed import service
-from app.feed.presenter import Json, court_cases, feed_item
+from app.feed.presenter import Json, feed_items
 
 router = APIRouter(tags=["court feed"])
 
@@ -71,7 +72,10 @@ class FeedItem(BaseModel):
     occurred_at: LocalDateTime
     case_version: int
     data: dict[str, Any]
-    case: CaseOut = Field(description="The case as it is now, with the parties' full contact data")
+    case: CaseOut = Field(
+        description="The case as it is now: the parties' full contact data while the case is with your "
+        "organization or was resolved by it; masked once it has left (case.routed_away)"
+    )
 
 
 class FeedPage(BaseModel):
@@ -110,9 +114,8 @@ async def _page(
         return None
     more = len(events) > limit
     events = events[:limit]
-    cases = await court_cases(session, {e.case_id for e in events}, ctx.cipher)
     return {
-        "items": [feed_item(e, cases[e.case_id]) for e in events],
+        "items": await feed_items(session, events, Reveal(ctx.cipher, principal.organization_id)),
         "next_cursor": cursors.encode(
             _key(ctx), principal.organization_id, service.position_of(events[-1]), now
         ),

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.auth.scope import case_scope
 from app.cases import repository as repo
-from app.cases.presenter import present_cases
+from app.cases.presenter import masked_text, present_cases
 from app.models import Organization, OrgKind
 
 MY_CASES_LIMIT = 50
@@ -49,7 +49,7 @@ async def case_detail(
             "from_status": e.from_status,
             "to_status": e.to_status,
             "organization": orgs[e.actor_org_id].name if e.actor_org_id in orgs else None,
-            "reason": e.reason,
+            "reason": masked_text(e.reason),
             "occurred_at": e.occurred_at,
         }
         for e in events

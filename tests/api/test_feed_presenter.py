@@ -8,7 +8,7 @@ from datetime import timedelta
 from pydantic_core import to_json
 from sqlalchemy import select
 
-from app.cases.presenter import present_cases
+from app.cases.presenter import Reveal, present_cases
 from app.db import session_scope, utcnow
 from app.feed.presenter import court_cases
 from app.feed.views import FeedPage
@@ -132,13 +132,12 @@ async def test_lean_court_view_equals_case_out_for_every_shape(client, world, ap
     cases = await varied_cases(client, world, app)
     ids = [uuid.UUID(c["id"]) for c in cases]
     ctx = app.state.ctx
+    reveal = Reveal(ctx.cipher, world.orgs["LY-COURT"])
     async with session_scope(ctx.sessionmaker) as s:
         rows = list((await s.execute(select(Case).where(Case.id.in_(ids)))).scalars())
-        expected = {
-            c.id: c.model_dump_json().encode() for c in await present_cases(s, rows, reveal=ctx.cipher)
-        }
+        expected = {c.id: c.model_dump_json().encode() for c in await present_cases(s, rows, reveal=reveal)}
     async with session_scope(ctx.sessionmaker) as s:
-        lean = await court_cases(s, set(ids), ctx.cipher)
+        lean = await court_cases(s, set(ids), reveal)
     assert set(lean) == set(expected) == set(ids)
     for case_id in ids:
         assert to_json(lean[case_id]) == expected[case_id]
