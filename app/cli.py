@@ -148,15 +148,19 @@ def cmd_clients_rotate(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.logging_config import uvicorn_log_config
+
+    settings = get_settings()
     uvicorn.run(
         "app.main:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_config=None,
+        # JSON lines for uvicorn's own messages too, in the supervisor and in each worker.
+        log_config=uvicorn_log_config(settings.log_level),
         access_log=False,
         proxy_headers=True,
-        forwarded_allow_ips=get_settings().forwarded_allow_ips,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

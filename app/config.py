@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs, or "*"). Behind a TLS proxy this
     # gives the login throttle the client's address (not the proxy's) and the session cookie its Secure flag.
     forwarded_allow_ips: str = "127.0.0.1"
+    # Largest request body accepted (413 beyond it, before parsing). A case with many parties is a few KB;
+    # the rule set, the largest body, stays far below this too.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
     @property
     def is_sqlite(self) -> bool:

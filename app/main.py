@@ -17,10 +17,12 @@ from app.context import AppContext
 from app.errors import install_problem_handlers
 from app.feed.court_views import router as court_router
 from app.feed.views import router as feed_router
-from app.ops import configure_logging, install_middleware, tune_gc
+from app.logging_config import configure_logging
+from app.ops import install_middleware, tune_gc
 from app.ops import router as ops_router
 from app.organizations.views import router as organizations_router
 from app.routing.views import router as routing_router
+from app.shutdown import Draining
 from app.sla import background as sla_background
 from app.sla.views import router as sla_router
 from app.web.views import router as web_router
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper = sla_background.start(app.state.ctx)
         purger = housekeeping.start(app.state.ctx)
+        app.state.draining.hook_signals()
         tune_gc()
         yield
         await periodic.stop(purger)
@@ -51,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = AppContext.from_settings(settings)
+    app.state.draining = Draining()  # set on SIGTERM: long polls answer at once (app.shutdown)
     api = APIRouter(prefix=API_PREFIX)
     for router in (
         auth_router,
@@ -68,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(web_router)
     install_problem_handlers(app)
-    install_middleware(app)
+    install_middleware(app, settings.max_body_bytes)
     return app
 
 
