@@ -2,7 +2,7 @@
 and uvicorn's own messages are JSON lines in the same log as the access log.
 
 Bounded: every wait below has a deadline far beyond what a healthy run needs; nothing asserts a latency.
-The poll asks to wait 30 s; it must have ended well before that (today it held shutdown for its full wait).
+The poll asks to wait 30 s; it must have ended well before that (it used to hold shutdown for its full wait).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from app.models import FeedConsumer
 from tests.conftest import TEST_KEYS
 
 WAIT = 30  # the poll's own wait: the longest the feed allows
-STARTUP_DEADLINE = 90.0  # a loaded 2-core machine importing the app in two workers
+STARTUP_DEADLINE = 180.0  # a loaded 2-core machine importing the app in two workers
 
 
 def _free_port() -> int:
@@ -35,11 +35,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _until(check, deadline: float, what: str) -> None:
+async def _until(check, deadline: float, what: str, log: Path) -> None:
     end = time.monotonic() + deadline
     while not await check():
         if time.monotonic() > end:
-            pytest.fail(f"gave up waiting for {what}")
+            pytest.fail(f"gave up waiting for {what}; the server's log:\n{log.read_text()}")  # noqa: ASYNC240
         await asyncio.sleep(0.1)
 
 
@@ -74,7 +74,7 @@ async def test_sigterm_ends_a_long_poll_at_once_and_the_server_exits(db_url, wor
                 except httpx.TransportError:
                     return False
 
-            await _until(up, STARTUP_DEADLINE, "the server to start")
+            await _until(up, STARTUP_DEADLINE, "the server to start", log_path)
             court = {"Authorization": f"Bearer {world.court_key}"}
             started = time.monotonic()
             poll = asyncio.create_task(client.get("/api/v1/feed", params={"wait": WAIT}, headers=court))
@@ -83,14 +83,16 @@ async def test_sigterm_ends_a_long_poll_at_once_and_the_server_exits(db_url, wor
                 async with engine.connect() as conn:
                     return bool((await conn.execute(select(func.count()).select_from(FeedConsumer))).scalar())
 
-            await _until(waiting, WAIT / 2, "the long poll to begin waiting")
+            await _until(waiting, WAIT / 2, "the long poll to begin waiting", log_path)
             server.send_signal(signal.SIGTERM)
             r = await asyncio.wait_for(poll, WAIT + 30)
             ended_after = time.monotonic() - started
         assert r.status_code == 200, r.text
         page = r.json()
         assert page["items"] == [] and page["has_more"] is False and page["next_cursor"]
-        assert ended_after < WAIT * 2 / 3, f"the poll ran {ended_after:.1f}s of its {WAIT}s"
+        # Its wait began after it was sent: ending before `WAIT` from the send is ending early. The margin is
+        # for a loaded machine; the poll held on for its full wait before the fix.
+        assert ended_after < WAIT - 5, f"the poll ran {ended_after:.1f}s of its {WAIT}s"
         await asyncio.wait_for(server.wait(), 60)
         assert server.returncode in (0, -signal.SIGTERM), log_path.read_text()
     finally:
