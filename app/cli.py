@@ -148,7 +148,7 @@ def cmd_clients_rotate(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from app.logging_config import uvicorn_log_config
+    from app.logging_config import logging_config
 
     settings = get_settings()
     uvicorn.run(
@@ -157,7 +157,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         # JSON lines for uvicorn's own messages too, in the supervisor and in each worker.
-        log_config=uvicorn_log_config(settings.log_level),
+        log_config=logging_config(settings.log_level),
         access_log=False,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,

@@ -2,7 +2,7 @@
 
 The request id lives in a context variable that :class:`app.ops.RequestContextMiddleware` sets for the
 request's duration, so any record logged while a request runs (a traceback, a warning from a service) names
-the request that caused it. ``jiefen serve`` hands :func:`uvicorn_log_config` to uvicorn, which applies it in
+the request that caused it. ``jiefen serve`` hands :func:`logging_config` to uvicorn, which applies it in
 the supervisor and in every worker: "Started server process", "Child process died", "Shutting down" and
 "Exception in ASGI application" are JSON lines too, not plain text on stderr or nothing.
 """
@@ -45,13 +45,16 @@ class JsonFormatter(logging.Formatter):
 
 
 def logging_config(level: str) -> dict[str, Any]:
-    """A ``logging.config.dictConfig`` document: one JSON handler on the root; uvicorn's loggers feed it."""
+    """A ``logging.config.dictConfig`` document: one JSON handler on the root; uvicorn's loggers feed it.
+
+    Also what ``uvicorn.run(log_config=...)`` takes; it is pickled to each worker, hence the dotted names.
+    """
     level = level.upper()
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
-        "formatters": {"json": {"()": JsonFormatter}},
+        "filters": {"request_id": {"()": f"{__name__}.RequestIdFilter"}},
+        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
         "handlers": {
             "stdout": {
                 "class": "logging.StreamHandler",
@@ -67,14 +70,6 @@ def logging_config(level: str) -> dict[str, Any]:
             for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
         },
     }
-
-
-def uvicorn_log_config(level: str) -> dict[str, Any]:
-    """What ``uvicorn.run(log_config=...)`` takes; it is pickled to each worker, hence dotted names."""
-    config = logging_config(level)
-    config["filters"]["request_id"]["()"] = f"{__name__}.RequestIdFilter"
-    config["formatters"]["json"]["()"] = f"{__name__}.JsonFormatter"
-    return config
 
 
 def configure_logging(level: str) -> None:
