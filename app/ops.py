@@ -21,7 +21,7 @@ from app.limits import install_body_limit
 from app.logging_config import request_id_var
 
 log = logging.getLogger("jiefen.access")
-errors = logging.getLogger("jiefen.errors")
+error_log = logging.getLogger("jiefen.errors")
 router = APIRouter(tags=["ops"])
 
 SECURITY_HEADERS = {
@@ -39,8 +39,6 @@ _NO_STORE = (b"cache-control", b"no-store")
 # Every API response and every page may carry personal data: no browser or proxy keeps a copy unless the
 # endpoint chose its own Cache-Control (the pages' static assets do).
 _PRIVATE_PREFIXES = ("/api/", "/m/")
-
-
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
@@ -128,7 +126,7 @@ class RequestContextMiddleware:
             await self.app(scope, watching_receive, send_with_headers)
         except Exception:
             outcome = "exception"
-            errors.exception("unhandled exception", extra={"fields": {"path": path}})
+            error_log.exception("unhandled exception", extra={"fields": {"path": path}})
             if status == 0:
                 await internal_error(path)(scope, receive, send_with_headers)
             # Else the response was cut short: returning without finishing it makes the server drop the
