@@ -148,18 +148,21 @@ def cmd_clients_rotate(args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.logging_config import logging_config
     from app.metrics.multiproc import prepare_directory
 
+    settings = get_settings()
     prepare_directory(args.workers)  # before the workers start: they inherit PROMETHEUS_MULTIPROC_DIR
     uvicorn.run(
         "app.main:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_config=None,
+        # JSON lines for uvicorn's own messages too, in the supervisor and in each worker.
+        log_config=logging_config(settings.log_level),
         access_log=False,
         proxy_headers=True,
-        forwarded_allow_ips=get_settings().forwarded_allow_ips,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     api_docs: bool | None = None
     # /metrics answers only `Authorization: Bearer <this>`; unset, /metrics is 404 (app.metrics.exposition).
     metrics_token: str | None = None
+    # Largest request body accepted (413 beyond it, before parsing). A case with many parties is a few KB;
+    # the rule set, the largest body, stays far below this too.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
     @property
     def is_sqlite(self) -> bool:

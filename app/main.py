@@ -18,11 +18,13 @@ from app.context import AppContext
 from app.errors import install_problem_handlers
 from app.feed.court_views import router as court_router
 from app.feed.views import router as feed_router
+from app.logging_config import configure_logging
 from app.metrics.exposition import install_metrics
-from app.ops import configure_logging, install_middleware, tune_gc
+from app.ops import install_middleware, tune_gc
 from app.ops import router as ops_router
 from app.organizations.views import router as organizations_router
 from app.routing.views import router as routing_router
+from app.shutdown import Draining
 from app.sla import background as sla_background
 from app.sla.views import router as sla_router
 from app.validation import reject_nul
@@ -40,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper = sla_background.start(app.state.ctx)
         purger = housekeeping.start(app.state.ctx)
+        app.state.draining.hook_signals()
         tune_gc()
         yield
         await periodic.stop(purger)
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         **apidocs.fastapi_options(settings),
     )
     app.state.ctx = AppContext.from_settings(settings)
+    app.state.draining = Draining()  # set on SIGTERM: long polls answer at once (app.shutdown)
     api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_nul)])
     for router in (
         auth_router,
@@ -78,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(home_router)
     apidocs.install(app, settings)
     install_problem_handlers(app)
-    install_middleware(app)
+    install_middleware(app, settings.max_body_bytes)
     install_metrics(app)
     return app
 

@@ -1,11 +1,9 @@
-"""Operations: health, readiness, request ids, JSON logs without personal data, GC tuning, headers."""
+"""Operations: health, readiness, request ids, the access log, the 500 answer, response headers, GC tuning."""
 
 from __future__ import annotations
 
 import gc
-import json
 import logging
-import sys
 import time
 import uuid
 from typing import Any
@@ -13,13 +11,17 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import health
 from app.context import AppContext
-from app.pii.logs import MaskPersonalData
+from app.errors import problem_response
+from app.limits import install_body_limit
+from app.logging_config import request_id_var
 
 log = logging.getLogger("jiefen.access")
+error_log = logging.getLogger("jiefen.errors")
 router = APIRouter(tags=["ops"])
 
 SECURITY_HEADERS = {
@@ -31,39 +33,49 @@ SECURITY_HEADERS = {
 }
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update(getattr(record, "fields", {}))
-        if record.exc_info:
-            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(MaskPersonalData())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-
-
 _SECURITY_RAW = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 _HSTS = (b"strict-transport-security", b"max-age=31536000")
+_NO_STORE = (b"cache-control", b"no-store")
+# Every API response and every page may carry personal data: no browser or proxy keeps a copy unless the
+# endpoint chose its own Cache-Control (the pages' static assets do).
+_PRIVATE_PREFIXES = ("/api/", "/m/")
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(app: Any, scope: Scope) -> list[str]:
+    """Every method some route serves at this path: Starlette's 405 names only the first route's.
+
+    Asked of the routes as a request with each method would be (a FULL match), so included routers, however
+    a FastAPI version nests them, answer for their own routes.
+    """
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in app.router.routes)
+    ]
+
+
+def internal_error(path: str) -> JSONResponse:
+    return problem_response(
+        500,
+        "Internal server error",
+        "The service failed to answer this request. It has been logged under the request's X-Request-ID.",
+        "internal_error",
+        instance=path,
+    )
 
 
 class RequestContextMiddleware:
-    """Request id, security headers and the access log, as a pure ASGI middleware.
+    """Request id, response headers, the 500 answer and the access log, as a pure ASGI middleware.
 
     Not ``@app.middleware("http")``: Starlette's BaseHTTPMiddleware runs every request in an extra task with
     a memory stream between the two halves (~1 ms CPU per request). This only rewrites the response's start
-    message and logs when the response has been sent.
+    message and logs when the request is over.
+
+    An exception no handler took is answered here, not by Starlette's ServerErrorMiddleware: that one sits
+    outside every user middleware, so its plain-text 500 carried no request id, no security headers and never
+    reached the access log. Every request is logged in ``finally``: failures, client disconnects and
+    cancellations included.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -80,8 +92,11 @@ class RequestContextMiddleware:
         # authentication leaves there comes back to the access log.
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
+        path: str = scope["path"]
+        private = path.startswith(_PRIVATE_PREFIXES)
         started = time.perf_counter()
         status = 0
+        outcome: str | None = None
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -93,27 +108,60 @@ class RequestContextMiddleware:
                 headers.raw.extend(h for h in _SECURITY_RAW if h[0] not in present)
                 if scope.get("scheme") == "https" and _HSTS[0] not in present:
                     headers.raw.append(_HSTS)
+                if private and _NO_STORE[0] not in present:
+                    headers.raw.append(_NO_STORE)
+                if status == 405:
+                    headers["Allow"] = ", ".join(allowed_methods(scope["app"], scope))
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
-        if log.isEnabledFor(logging.INFO):
-            # Paths carry only UUIDs and codes, never personal data; bodies and query strings are not logged.
-            log.info(
-                "request",
-                extra={
-                    "fields": {
-                        "request_id": request_id,
-                        "method": scope["method"],
-                        "path": Request(scope).url.path,
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                        "principal": state.get("principal_key"),
-                    }
-                },
-            )
+        async def watching_receive() -> Message:
+            nonlocal outcome
+            message = await receive()
+            if message["type"] == "http.disconnect" and status == 0:
+                outcome = "client_disconnected"
+            return message
+
+        token = request_id_var.set(request_id)
+        try:
+            await self.app(scope, watching_receive, send_with_headers)
+        except Exception:
+            outcome = "exception"
+            error_log.exception("unhandled exception", extra={"fields": {"path": path}})
+            if status == 0:
+                await internal_error(path)(scope, receive, send_with_headers)
+            # Else the response was cut short: returning without finishing it makes the server drop the
+            # connection, which is all a client can be told now.
+        except BaseException:  # cancelled (server shutdown timeout): logged, then let through
+            outcome = "cancelled"
+            raise
+        finally:
+            request_id_var.reset(token)
+            _log_access(scope, state, request_id, status, started, outcome)
 
 
-def install_middleware(app: FastAPI) -> None:
+def _log_access(
+    scope: Scope, state: dict[str, Any], request_id: str, status: int, started: float, outcome: str | None
+) -> None:
+    if not log.isEnabledFor(logging.INFO):
+        return
+    # Paths carry only UUIDs and codes, never personal data; bodies and query strings are not logged.
+    fields: dict[str, Any] = {
+        "request_id": request_id,
+        "method": scope["method"],
+        "path": scope["path"],
+        "status": status or None,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "principal": state.get("principal_key"),
+    }
+    if outcome:
+        fields["outcome"] = outcome
+    log.info("request", extra={"fields": fields})
+
+
+def install_middleware(app: FastAPI, max_body_bytes: int) -> None:
+    # The last added runs first: the body limit is inside the request context, so a 413 has its request id,
+    # headers and access-log line like any other answer.
+    install_body_limit(app, max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
 
 

@@ -1,12 +1,12 @@
 """The court sub-center's machine API: the feed (pull, acknowledge, lag) and its cases.
 
 Machine keys reach only these endpoints and only the cases routed to their organization; a person's token
-is refused here. The long poll (``wait``) holds no database connection while it waits.
+is refused here. The long poll (``wait``) holds no database connection while it waits, and ends at once
+when the server is shutting down.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import timedelta
 from typing import Annotated, Any
@@ -28,6 +28,7 @@ from app.errors import Forbidden, NotAuthenticated
 from app.feed import cursor as cursors
 from app.feed import service
 from app.feed.presenter import Json, feed_items
+from app.shutdown import Draining
 
 router = APIRouter(tags=["court feed"])
 
@@ -134,8 +135,10 @@ async def pull(
     ] = 0,
 ) -> Response:
     """Events for the cases routed to your organization, in commit order, from ``cursor``. Delivery is at
-    least once: process, store, then acknowledge; after a crash, resume from your last stored cursor."""
+    least once: process, store, then acknowledge; after a crash, resume from your last stored cursor.
+    When the service is shutting down, a long poll ends at once with an empty page and the same cursor."""
     ctx = get_context(request)
+    draining: Draining = request.app.state.draining
     deadline = time.monotonic() + wait
     principal: Principal | None = None
     position = cursors.Position.start()
@@ -148,13 +151,14 @@ async def pull(
                     org_id, now = principal.organization_id, utcnow()
                     position = cursors.decode(_key(ctx), cursor, org_id, now, CURSOR_RETENTION)
             page = await _page(session, ctx, principal, position, limit)
-        if page is None and time.monotonic() >= deadline:
+        if page is None and (time.monotonic() >= deadline or draining.is_set()):
+            # Nothing new in time, or the server is stopping: the same cursor, to resume from.
             same = cursors.encode(_key(ctx), principal.organization_id, position, utcnow())
             page = {"items": [], "next_cursor": same, "has_more": False}
         if page is not None:
             # Serialized here, in one pass: no pydantic models per case, no validation by FastAPI.
             return Response(to_json(page), media_type="application/json")
-        await asyncio.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+        await draining.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
 
 @router.post("/feed/ack", status_code=204, responses={400: {}, 410: {}})

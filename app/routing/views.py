@@ -19,6 +19,9 @@ from app.routing.engine import parse_rule_set
 
 router = APIRouter(prefix="/routing", tags=["routing"])
 
+# Every intake runs the rules in order; the default set has a few dozen.
+MAX_RULES = 500
+
 
 class RuleSetOut(BaseModel):
     version: int
@@ -29,7 +32,9 @@ class RuleSetOut(BaseModel):
 
 class RuleSetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    rules: list[dict[str, Any]] = Field(description="Ordered rules; see app/routing/default_rules.yaml")
+    rules: list[dict[str, Any]] = Field(
+        max_length=MAX_RULES, description="Ordered rules; see app/routing/default_rules.yaml"
+    )
     note: str | None = Field(
         default=None, max_length=500, description="Why this change (kept with the version)"
     )

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 
-from app.ops import JsonFormatter
+from app.logging_config import JsonFormatter
 from app.pii.logs import MaskPersonalData
 from tests.support import act, case_body, login
 
@@ -86,3 +86,11 @@ def test_log_messages_and_tracebacks_are_masked():
     assert_masked(line["exception"])
     assert "320481********0012" in line["exception"]
     assert line["request_id"] == "13900139000"
+
+
+def test_the_service_log_handler_masks_personal_data():
+    """What `jiefen serve` and the app install: the JSON handler carries the masking filter."""
+    from app.logging_config import logging_config
+
+    handler = logging_config("INFO")["handlers"]["stdout"]
+    assert "personal_data" in handler["filters"]
