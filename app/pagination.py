@@ -47,6 +47,12 @@ def _uuid(value: Any) -> uuid.UUID:
     return uuid.UUID(value)
 
 
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value
+
+
 def _int(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(value)
@@ -89,3 +95,4 @@ COURT_CASES = Keyset("court-cases", (_aware_time, _uuid))
 CASE_EVENTS = Keyset("case-events", (_int,))  # (event id,)
 BREACHES = Keyset("sla-breaches", (_aware_time, _int))  # (due_at, breach id)
 AT_RISK = Keyset("sla-at-risk", (_aware_time, _uuid))  # (dispatch_due_at, case id)
+USERS = Keyset("users", (_str,))  # (username,)

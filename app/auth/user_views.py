@@ -13,9 +13,9 @@ from app.auth.admin import create_user
 from app.auth.secrets import generate_password
 from app.cases.schemas import LocalDateTime
 from app.db import utcnow
-from app.deps import AdminPrincipal, Session
+from app.deps import AdminPrincipal, Context, Session
 from app.models import Role
-from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, USERS
 
 router = APIRouter(prefix="/admin/users", tags=["admin"])
 
@@ -80,6 +80,7 @@ def _issued(found: users.Account, password: str, status: int = 200) -> JSONRespo
 @router.get("", response_model=UserPage)
 async def list_users(
     session: Session,
+    ctx: Context,
     principal: AdminPrincipal,
     role: Role | None = None,
     org: Annotated[str | None, Query(description="Organization code")] = None,
@@ -87,11 +88,11 @@ async def list_users(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> UserPage:
     """People by username, keyset-paginated (`next_cursor`)."""
-    after = str(decode_cursor(cursor, 1)[0]) if cursor else None
+    after = USERS.decode(ctx.blind_index_key_bytes, cursor)[0] if cursor else None
     found = await users.list_accounts(session, users.UserFilters(role, org), after, limit + 1)
     more = len(found) > limit
     found = found[:limit]
-    next_cursor = encode_cursor(found[-1].user.username) if more else None
+    next_cursor = USERS.encode(ctx.blind_index_key_bytes, found[-1].user.username) if more else None
     return UserPage(items=[user_out(a) for a in found], next_cursor=next_cursor)
 
 

@@ -1,6 +1,6 @@
 """Log records without ID numbers or phones: the free-text mask applied to every message and traceback.
 
-Installed on the log handler (``app.logging_config.logging_config``), so it covers every logger that reaches it: a
+Installed on the log handler (``app.logging_config``), so it covers every logger that reaches it: a
 message or an exception that quotes a summary or a note ("…电话13800138000…") is written masked. Structured
 ``fields`` are left alone: they carry only ids, codes and paths by design, and a request id must stay as sent.
 """
