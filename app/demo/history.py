@@ -327,7 +327,7 @@ async def _count(session: AsyncSession, report: HistoryReport) -> None:
         (Case.outcome, report.by_outcome),
     ):
         rows = await session.execute(select(column, func.count()).where(column.is_not(None)).group_by(column))
-        counter.update({str(k): int(n) for k, n in rows.tuples()})
+        counter.update({str(k): int(n) for k, n in rows})
     report.breaches = int((await session.execute(select(func.count(SlaBreach.id)))).scalar_one())
     report.open_breaches = int(
         (

@@ -154,6 +154,9 @@ def _body(rng: random.Random, profile: str, day: date) -> tuple[str, dict[str, A
         if rng.random() < 0.09:  # a party from another village of the town → the town station
             other = [code for code, _ in VILLAGES[town] if code != village_code]
             party_place = {"village_code": rng.choice(other)}
+    elif profile == "unplaced":  # the station does not say which village: a supervisor must dispatch
+        intake, category = f"{town}-STN", rng.choice(["neighbour", "marriage_family", "other"])
+        body["town_code"] = town
     elif profile == "town":
         intake, category = f"{town}-STN", _pick(rng, TOWN_CATEGORIES)
         body["town_code"] = town
@@ -183,7 +186,7 @@ def _body(rng: random.Random, profile: str, day: date) -> tuple[str, dict[str, A
             True,
         )
         body.update(town_code=town, village_code=village_code)
-    amount = _amount(rng, category)
+    amount = None if profile == "unplaced" else _amount(rng, category)
     today = day
     parties = [_person(rng, "applicant", today) for _ in range(applicants)]
     if government or (category in ORGANIZATION_RESPONDENT and rng.random() < 0.8):
@@ -241,11 +244,11 @@ SHOWCASE: list[tuple[str, float | str, Plan]] = [
     ("specialised", 70, Plan(outcome="settled")),
     ("village", 200, Plan(escalations=2, outcome="settled")),  # village → town → city center
     ("village", 160, Plan(decline=True, outcome="settled")),
-    ("town", 45, Plan(dispatch="late", outcome="settled")),
+    ("unplaced", 45, Plan(dispatch="late", outcome="settled")),
     ("village", 30, Plan(withdraw=True)),
-    ("town", 12, Plan(dispatch="never")),  # forgotten: an open breach
-    ("town", "2wd", Plan(dispatch="never")),  # at risk: due the next working day
-    ("town", "3wd", Plan(dispatch="never")),  # at risk: due today
+    ("unplaced", 12, Plan(dispatch="never")),  # forgotten: an open breach
+    ("unplaced", "2wd", Plan(dispatch="never")),  # at risk: due the next working day
+    ("unplaced", "3wd", Plan(dispatch="never")),  # at risk: due today
     ("village", 0.2, Plan(stop_at="dispatched")),
     ("village", 6, Plan(stop_at="in_mediation")),
     ("village", 9, Plan(stop_at="resolved", outcome="settled")),
