@@ -193,7 +193,12 @@ def _body(rng: random.Random, profile: str, day: date) -> tuple[str, dict[str, A
         parties.append(_organization(rng, category, town, government))
     else:
         parties.append(_person(rng, "respondent", today, **party_place))
-    template = rng.choice(words.SUMMARIES[category])
+    templates = words.SUMMARIES[category]
+    if amount is None:  # a summary without a sum, or the sum the summary names
+        templates = tuple(t for t in templates if "{amt}" not in t) or templates
+        if "{amt}" in templates[0] and profile != "unplaced":
+            amount = Decimal(AMOUNTS.get(category, (5_000, 1))[0])
+    template = rng.choice(templates)
     names = [p["name"] for p in parties]
     summary = template.format(
         a="、".join(names[:-1][:3]) + ("等" if applicants > 3 else ""),
