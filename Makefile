@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# `make run HOST=0.0.0.0 PORT=8080` to be reachable from a phone on the LAN (plain HTTP: see README).
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: install run test lint fmt openapi bench clean browser
 
@@ -17,11 +20,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The demo accounts (passwords in var/demo-credentials.txt) and, on first start only, a year of demo cases:
+# `seed demo --history` adds none once the database has cases, so the next `make run` serves at once.
 run: install
 	mkdir -p var
 	$(BIN)/jiefen db upgrade
-	$(BIN)/jiefen seed demo
-	$(BIN)/jiefen serve --host 127.0.0.1 --port 8000
+	$(BIN)/jiefen seed demo --history
+	$(BIN)/jiefen serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check app tests bench migrations/env.py

@@ -12,11 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import PROJECT_ROOT, get_settings
 from app.db import make_engine, make_sessionmaker, session_scope, utcnow
+from app.demo import commands as demo_commands
 from app.errors import DomainError
 
 
@@ -42,33 +42,6 @@ def cmd_db_downgrade(args: argparse.Namespace) -> None:
     from app import migrate
 
     migrate.downgrade(get_settings().database_url, args.revision)
-
-
-def cmd_seed_demo(args: argparse.Namespace) -> None:
-    from app.auth.admin import create_user
-    from app.auth.secrets import generate_password
-    from app.models import Role, User
-    from app.organizations.demo import DEMO_USERS, load_demo_tree
-
-    async def work(session: AsyncSession) -> None:
-        added = await load_demo_tree(session)
-        print(f"organizations: {added} added")
-        existing = set((await session.execute(select(User.username))).scalars())
-        created = []
-        for username, role, org in DEMO_USERS:
-            if username in existing:
-                continue
-            password = generate_password()
-            await create_user(session, username, Role(role), org, password)
-            created.append((username, role, org, password))
-        if created:
-            print("demo users (one-time passwords, shown only now):")
-            for username, role, org, password in created:
-                print(f"  {username:10} {role:10} {org:12} {password}")
-        else:
-            print("demo users: already present")
-
-    _run_in_session(work)
 
 
 def cmd_users_create(args: argparse.Namespace) -> None:
@@ -288,8 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_db_downgrade)
 
     seed = sub.add_parser("seed", help="load data").add_subparsers(dest="seed_command", required=True)
-    seed.add_parser("demo", help="the Liyang organization tree and demo users").set_defaults(
-        func=cmd_seed_demo
+    demo_commands.add_arguments(
+        seed.add_parser("demo", help="the Liyang tree, demo accounts for every acting organization, history")
     )
 
     users = sub.add_parser("users", help="people").add_subparsers(dest="users_command", required=True)

@@ -156,13 +156,38 @@ async def load_demo_tree(session: AsyncSession) -> int:
     return added
 
 
+MEDIATING_DEMO_KINDS = (
+    OrgKind.VILLAGE_COMMITTEE,
+    OrgKind.TOWN_STATION,
+    OrgKind.SPECIALISED_COMMITTEE,
+    OrgKind.CITY_CENTER,
+    OrgKind.CITY_CHANNEL,
+)
+COURT_CODE = "LY-COURT"
+COURT_CLIENT = "court"  # the court sub-center's machine key
+
+
+def demo_username(code: str) -> str:
+    """The demo account of an organization: its code without the city prefix, lower case, ``-`` → ``_``
+    (``LY-LC-STN`` → ``lc_stn``, ``LY-SP-LABOUR`` → ``sp_labour``, ``LY-CC-ADMREVIEW`` → ``cc_admreview``).
+    The city bureau itself is ``bureau`` (its code is the bare prefix)."""
+    if code == CITY_CODE:
+        return "bureau"
+    return code.removeprefix(f"{CITY_CODE}-").lower().replace("-", "_")
+
+
+def demo_users() -> list[tuple[str, str, str]]:
+    """(username, role, organization code) for every organization that acts: a mediator for each
+    committee, station and city-center channel, a supervisor for each justice office and the bureau, and
+    an admin. The court acts through its machine key (COURT_CLIENT), not a person."""
+    users = [("admin", "admin", CITY_CODE)]
+    for spec in demo_tree():
+        if spec.kind in MEDIATING_DEMO_KINDS:
+            users.append((demo_username(spec.code), "mediator", spec.code))
+        elif spec.kind in (OrgKind.JUSTICE_OFFICE, OrgKind.JUSTICE_BUREAU):
+            users.append((demo_username(spec.code), "supervisor", spec.code))
+    return users
+
+
 # Demo users: (username, role, organization code)
-DEMO_USERS: list[tuple[str, str, str]] = [
-    ("admin", "admin", CITY_CODE),
-    ("bureau", "supervisor", CITY_CODE),
-    ("lc_sfs", "supervisor", "LY-LC-SFS"),
-    ("lc_stn", "mediator", "LY-LC-STN"),
-    ("lc_v01", "mediator", "LY-LC-V01"),
-    ("dt_v01", "mediator", "LY-DT-V01"),
-    ("cc", "mediator", "LY-CC"),
-]
+DEMO_USERS: list[tuple[str, str, str]] = demo_users()
