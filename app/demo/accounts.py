@@ -69,8 +69,9 @@ class SeedReport:
 
 
 async def _reset_password(session: AsyncSession, user: User, password: str, now: datetime) -> None:
-    """A new password, and every session of the old one ends."""
+    """A new password, which its owner must replace at the next login; every session of the old one ends."""
     user.password_hash = hash_password(password)
+    user.password_change_required = True
     await session.execute(
         update(AuthToken)
         .where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))

@@ -107,6 +107,9 @@ async def test_reset_passwords_issues_new_ones_and_the_old_ones_stop_working(app
     assert all(new[u].password != old[u].password for u in old)
     assert await _login(client, "lc_v01", old["lc_v01"].password) == 401
     assert await _login(client, "lc_v01", new["lc_v01"].password) == 200
+    async with session_scope(app.state.ctx.sessionmaker) as session:
+        flags = set((await session.execute(select(User.password_change_required))).scalars())
+    assert flags == {True}, "a reset password is one-time: its owner must choose a new one"
     old_key = await client.get("/api/v1/feed", headers={"Authorization": f"Bearer {old['court'].password}"})
     new_key = await client.get("/api/v1/feed", headers={"Authorization": f"Bearer {new['court'].password}"})
     assert old_key.status_code == 401 and new_key.status_code == 200
