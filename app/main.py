@@ -17,6 +17,7 @@ from app.context import AppContext
 from app.errors import install_problem_handlers
 from app.feed.court_views import router as court_router
 from app.feed.views import router as feed_router
+from app.openapi_contract import install as install_openapi_contract
 from app.ops import configure_logging, install_middleware, tune_gc
 from app.ops import router as ops_router
 from app.organizations.views import router as organizations_router
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_router)
     install_problem_handlers(app)
     install_middleware(app)
+    install_openapi_contract(app)
     return app
 
 

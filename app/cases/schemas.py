@@ -18,16 +18,20 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     ValidationError,
     ValidatorFunctionWrapHandler,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.calendar.workdays import SHANGHAI
+from app.cases.lifecycle import Outcome
+from app.models import CaseStatus, PartyRole, Tier
 from app.pii.identity import InvalidValue, normalize_mobile, validate_resident_id
-from app.routing.engine import CATEGORIES, RISK_LEVELS
+from app.routing.engine import CATEGORIES, RISK_LEVELS, Category
 
 # Phones' clocks drift; a receipt time a little ahead of the server's is not "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
@@ -52,6 +56,15 @@ def _aware(value: datetime) -> datetime:
 AwareDateTime = Annotated[datetime, AfterValidator(_aware)]
 
 
+# The vocabularies stay plain strings checked by the validators below (stable error codes such as
+# category.unknown); the schema lists them so a client, and the fuzzer, knows the closed set.
+CATEGORY_ENUM: dict[str, Any] = {"enum": list(CATEGORIES)}
+RISK_LEVEL_ENUM: dict[str, Any] = {"enum": list(RISK_LEVELS)}
+
+
+CategoryCode = Annotated[Category, WithJsonSchema({"type": "string", **CATEGORY_ENUM})]
+
+
 def _pii_error(exc: InvalidValue) -> PydanticCustomError:
     return PydanticCustomError(exc.code, exc.message.replace("{", "(").replace("}", ")"))
 
@@ -65,7 +78,7 @@ class PartyIn(BaseModel):
     id_number: str | None = Field(default=None, max_length=32)
     phone: str | None = Field(default=None, max_length=32)
     address: str | None = Field(default=None, max_length=200)
-    is_government: bool = False
+    is_government: StrictBool = False
     town_code: str | None = Field(default=None, max_length=40)
     village_code: str | None = Field(default=None, max_length=40)
 
@@ -95,13 +108,15 @@ class CaseIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    category: str = Field(description="One of the closed list of categories, e.g. neighbour, labour.")
+    category: str = Field(
+        description="One of the closed list of categories, e.g. neighbour, labour.", json_schema_extra=CATEGORY_ENUM
+    )
     summary: str = Field(min_length=5, max_length=2000)
     claim_amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     occurred_on: date | None = None
     received_at: AwareDateTime | None = None
-    risk_level: str = "low"
-    judicial_confirmation_requested: bool = False
+    risk_level: str = Field(default="low", json_schema_extra=RISK_LEVEL_ENUM)
+    judicial_confirmation_requested: StrictBool = False
     town_code: str | None = Field(default=None, max_length=40)
     village_code: str | None = Field(default=None, max_length=40)
     parties: list[PartyIn] = Field(min_length=2, max_length=50)
@@ -177,12 +192,12 @@ def _party_role_errors(data: Any) -> list[InitErrorDetails]:
 class OrgRef(BaseModel):
     code: str
     name: str
-    tier: str
+    tier: Tier
 
 
 class PartyOut(BaseModel):
-    role: str
-    kind: str
+    role: PartyRole
+    kind: Literal["person", "organization"]
     name: str
     id_number: str | None = Field(description="Masked: first 6 and last 4 characters.")
     phone: str | None = Field(description="Masked: first 3 and last 4 digits.")
@@ -190,7 +205,7 @@ class PartyOut(BaseModel):
 
 
 class RoutingOut(BaseModel):
-    tier: str | None
+    tier: Tier | None
     organization: OrgRef | None
     rule: str | None
     rule_set_version: int | None
@@ -201,7 +216,7 @@ class RoutingOut(BaseModel):
 class AssignmentOut(BaseModel):
     id: int
     organization: OrgRef
-    tier: str
+    tier: Tier
     clock_started_at: LocalDateTime
     dispatch_due_at: LocalDateTime | None
     dispatched_at: LocalDateTime
@@ -210,7 +225,7 @@ class AssignmentOut(BaseModel):
     declined_at: LocalDateTime | None
     ended_at: LocalDateTime | None
     end_reason: str | None
-    outcome: str | None
+    outcome: Outcome | None
 
 
 class CaseBreachOut(BaseModel):
@@ -227,14 +242,14 @@ class CaseBreachOut(BaseModel):
 class CaseOut(BaseModel):
     id: uuid.UUID
     reference: str
-    status: str
+    status: CaseStatus
     version: int
-    category: str
+    category: str = Field(json_schema_extra=CATEGORY_ENUM)
     summary: str
     claim_amount: Decimal | None
     occurred_on: date | None
     received_at: LocalDateTime
-    risk_level: str
+    risk_level: str = Field(json_schema_extra=RISK_LEVEL_ENUM)
     judicial_confirmation_requested: bool
     town: OrgRef
     village: OrgRef | None
@@ -249,7 +264,7 @@ class CaseOut(BaseModel):
         default=None,
         description="Last day to apply for judicial confirmation of a settled agreement (30 days)",
     )
-    outcome: str | None
+    outcome: Outcome | None
     resolved_at: LocalDateTime | None
     parties: list[PartyOut]
     created_at: LocalDateTime
@@ -264,8 +279,8 @@ class CasePage(BaseModel):
 class EventOut(BaseModel):
     id: int
     type: str
-    from_status: str | None
-    to_status: str | None
+    from_status: CaseStatus | None
+    to_status: CaseStatus | None
     case_version: int
     actor: str | None
     organization: str | None

@@ -13,12 +13,12 @@ from app.auth.scope import case_scope
 from app.cases import repository as repo
 from app.cases.intake import create_case
 from app.cases.presenter import present_cases
-from app.cases.schemas import CaseIn, CaseOut, CasePage, EventOut, EventPage
+from app.cases.schemas import CaseIn, CaseOut, CasePage, CategoryCode, EventOut, EventPage
 from app.db import utcnow
 from app.deps import Context, HumanPrincipal, Session
 from app.errors import NotFound
 from app.idempotency import check_key
-from app.models import Role
+from app.models import CaseStatus, Role, Tier
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -47,11 +47,11 @@ async def create(
 async def list_cases(
     session: Session,
     principal: HumanPrincipal,
-    status: str | None = None,
-    tier: str | None = None,
+    status: CaseStatus | None = None,
+    tier: Tier | None = None,
     organization: Annotated[str | None, Query(description="Organization code the case is now with")] = None,
     town: Annotated[str | None, Query(description="Town code")] = None,
-    category: str | None = None,
+    category: CategoryCode | None = None,
     received_from: datetime | None = None,
     received_to: datetime | None = None,
     cursor: str | None = None,
