@@ -54,8 +54,8 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-# Declares the credential in the OpenAPI document (securitySchemes, each operation's security); the token itself
-# is read by bearer_token, which also accepts the pages' cookie.
+# Declares the credential in the OpenAPI document (securitySchemes, each operation's security); the token
+# itself is read by bearer_token, which also accepts the pages' cookie.
 bearer_scheme = HTTPBearer(
     auto_error=False,
     scheme_name="bearer",

@@ -2,15 +2,15 @@
 
 FastAPI describes the bodies and parameters it validates, and which operations need a bearer credential
 (``app.deps.bearer_scheme``). It cannot know that every error leaves the app as ``application/problem+json``
-(``app.errors``), not as its own ``HTTPValidationError``, which statuses the cross-cutting machinery gives (401 without a credential, 404 for what is out of the caller's scope, 413 over the body limit,
-503 when the database is lost), nor which response's id feeds which next operation (OpenAPI links, used by
+(``app.errors``), not as its own ``HTTPValidationError``, which statuses the cross-cutting machinery gives
+(401 without a credential, 404 for what is out of the caller's scope, 413 over the body limit, 503 when the
+database is lost), nor which response's id feeds which next operation (OpenAPI links, used by
 schemathesis' stateful run). :func:`install` adds those once, when the document is first asked for, from each
 operation's security, parameters and body, so they follow the code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 

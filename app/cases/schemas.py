@@ -109,7 +109,8 @@ class CaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     category: str = Field(
-        description="One of the closed list of categories, e.g. neighbour, labour.", json_schema_extra=CATEGORY_ENUM
+        description="One of the closed list of categories, e.g. neighbour, labour.",
+        json_schema_extra=CATEGORY_ENUM,
     )
     summary: str = Field(min_length=5, max_length=2000)
     claim_amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)

@@ -42,7 +42,9 @@ class OrganizationIn(BaseModel):
 class OrganizationPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str | None = Field(default=None, min_length=2, max_length=100)
-    active: StrictBool | None = Field(default=None, description="false: deactivated, receives no new dispatches")
+    active: StrictBool | None = Field(
+        default=None, description="false: deactivated, receives no new dispatches"
+    )
     region_code: str | None = Field(default=None, max_length=12)
 
 

@@ -128,7 +128,10 @@ def _schemathesis(base: str, token: str, report: Path) -> subprocess.CompletedPr
         "--report=junit",
         f"--report-junit-path={report}",
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+    # In the report's folder: schemathesis keeps a cache of its findings in the working directory.
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=1800, check=False, cwd=report.parent
+    )
 
 
 def test_every_operation_keeps_the_contract(server: str, world_db: tuple[str, str], tmp_path: Path) -> None:
