@@ -65,6 +65,26 @@ RISK_LEVEL_ENUM: dict[str, Any] = {"enum": list(RISK_LEVELS)}
 CategoryCode = Annotated[Category, WithJsonSchema({"type": "string", **CATEGORY_ENUM})]
 
 
+# A valid registration (checksummed ID numbers, mobile numbers): what a client can start from, and what
+# schemathesis' examples phase registers before following the links from the new case.
+CASE_EXAMPLE: dict[str, Any] = {
+    "category": "neighbour",
+    "summary": "申请人与被申请人因宅基地边界砌墙发生争执，请求村调委会调解。",
+    "claim_amount": "3000.00",
+    "risk_level": "low",
+    "parties": [
+        {
+            "role": "applicant",
+            "kind": "person",
+            "name": "张三",
+            "id_number": "32048119800517137X",
+            "phone": "13800138000",
+        },
+        {"role": "respondent", "kind": "person", "name": "李四", "id_number": "320481197503029785"},
+    ],
+}
+
+
 def _pii_error(exc: InvalidValue) -> PydanticCustomError:
     return PydanticCustomError(exc.code, exc.message.replace("{", "(").replace("}", ")"))
 
@@ -106,7 +126,9 @@ class PartyIn(BaseModel):
 class CaseIn(BaseModel):
     """A dispute as a mediation committee registers it (登记)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [CASE_EXAMPLE]}
+    )
 
     category: str = Field(
         description="One of the closed list of categories, e.g. neighbour, labour.",
