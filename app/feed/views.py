@@ -35,9 +35,8 @@ MAX_WAIT_SECONDS = 30
 POLL_SECONDS = 0.5
 
 
-async def machine_key(
-    request: Request, _: BearerCredential = None
-) -> str:  # async: FastAPI runs a plain function in a thread
+# async: FastAPI runs a plain function in a thread
+async def machine_key(request: Request, _: BearerCredential = None) -> str:
     """The caller's API key; refused before any database work when there is none or it is a person's."""
     token = bearer_token(request)
     if token is None:
