@@ -151,7 +151,9 @@ def test_every_operation_keeps_the_contract(server: str, world_db: tuple[str, st
     failed = {}
     for caller, phases, selection in RUNS:
         name = f"{caller} ({phases})"
+        started = time.monotonic()
         result = _schemathesis(server, tokens[caller], phases, selection, tmp_path / f"{caller}-{phases}.xml")
+        print(f"schemathesis as {name}: {time.monotonic() - started:.0f} s, exit {result.returncode}")
         if result.returncode != 0:
             failed[name] = result.stdout[-20000:] + result.stderr[-2000:]
     assert not failed, "\n\n".join(f"=== as {name} ===\n{out}" for name, out in failed.items())
