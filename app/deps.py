@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth_service
@@ -53,11 +54,21 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
+# Declares the credential in the OpenAPI document (securitySchemes, each operation's security); the token
+# itself is read by bearer_token, which also accepts the pages' cookie.
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="A person's token from POST /api/v1/auth/login, or a machine client's API key (jfk_…).",
+)
+BearerCredential = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+
+
 def csrf_key(ctx: AppContext) -> bytes:
     return ctx.blind_index_key_bytes
 
 
-async def signed_in_principal(request: Request, session: Session) -> Principal:
+async def signed_in_principal(request: Request, session: Session, _: BearerCredential) -> Principal:
     """The caller, whether or not they still have to replace a password someone else chose."""
     token = bearer_token(request)
     if token is None:

@@ -20,6 +20,7 @@ from app.feed.court_views import router as court_router
 from app.feed.views import router as feed_router
 from app.logging_config import configure_logging
 from app.metrics.exposition import install_metrics
+from app.openapi_contract import install as install_openapi_contract
 from app.ops import install_middleware, tune_gc
 from app.ops import router as ops_router
 from app.organizations.views import router as organizations_router
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_middleware(app, settings.max_body_bytes)
     install_metrics(app)
+    install_openapi_contract(app)
     return app
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
@@ -28,7 +28,12 @@ from app.errors import DomainError, FieldError, PreconditionFailed, ValidationFa
 
 router = APIRouter(prefix="/cases", tags=["case lifecycle"])
 
-IfMatch = Annotated[str | None, Header(alias="If-Match", description='The version last seen, e.g. "3"')]
+# What expected_version accepts: the ETag as sent ("3", W/"3") or the bare number.
+IF_MATCH_PATTERN = r'^(W/)?"?[0-9]{1,9}"?$'
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description='The version last seen, e.g. "3"', pattern=IF_MATCH_PATTERN),
+]
 
 
 class _Action(BaseModel):
@@ -53,7 +58,7 @@ class OutcomeIn(_Action):
     outcome: Outcome
     agreement_type: Literal["written", "oral"] | None = None
     agreed_amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
-    performed: bool | None = None
+    performed: StrictBool | None = None
     agreement_effective_on: AgreementEffectiveOn = None
     note: str | None = Field(default=None, max_length=1000)
 

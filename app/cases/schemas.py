@@ -18,16 +18,20 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     ValidationError,
     ValidatorFunctionWrapHandler,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.calendar.workdays import SHANGHAI
+from app.cases.lifecycle import Outcome
+from app.models import CaseStatus, PartyRole, Tier
 from app.pii.identity import InvalidValue, normalize_mobile, validate_resident_id
-from app.routing.engine import CATEGORIES, RISK_LEVELS
+from app.routing.engine import CATEGORIES, RISK_LEVELS, Category
 from app.validation import ApiDate, require_offset
 
 # Phones' clocks drift; a receipt time a little ahead of the server's is not "in the future".
@@ -76,6 +80,35 @@ AgreementEffectiveOn = Annotated[
 ]
 
 
+# The vocabularies stay plain strings checked by the validators below (stable error codes such as
+# category.unknown); the schema lists them so a client, and the fuzzer, knows the closed set.
+CATEGORY_ENUM: dict[str, Any] = {"enum": list(CATEGORIES)}
+RISK_LEVEL_ENUM: dict[str, Any] = {"enum": list(RISK_LEVELS)}
+
+
+CategoryCode = Annotated[Category, WithJsonSchema({"type": "string", **CATEGORY_ENUM})]
+
+
+# A valid registration (checksummed ID numbers, mobile numbers): what a client can start from, and what
+# schemathesis' examples phase registers before following the links from the new case.
+CASE_EXAMPLE: dict[str, Any] = {
+    "category": "neighbour",
+    "summary": "申请人与被申请人因宅基地边界砌墙发生争执，请求村调委会调解。",
+    "claim_amount": "3000.00",
+    "risk_level": "low",
+    "parties": [
+        {
+            "role": "applicant",
+            "kind": "person",
+            "name": "张三",
+            "id_number": "32048119800517137X",
+            "phone": "13800138000",
+        },
+        {"role": "respondent", "kind": "person", "name": "李四", "id_number": "320481197503029785"},
+    ],
+}
+
+
 def _pii_error(exc: InvalidValue) -> PydanticCustomError:
     return PydanticCustomError(exc.code, exc.message.replace("{", "(").replace("}", ")"))
 
@@ -89,7 +122,7 @@ class PartyIn(BaseModel):
     id_number: str | None = Field(default=None, max_length=32)
     phone: str | None = Field(default=None, max_length=32)
     address: str | None = Field(default=None, max_length=200)
-    is_government: bool = False
+    is_government: StrictBool = False
     town_code: str | None = Field(default=None, max_length=40)
     village_code: str | None = Field(default=None, max_length=40)
 
@@ -117,9 +150,14 @@ class PartyIn(BaseModel):
 class CaseIn(BaseModel):
     """A dispute as a mediation committee registers it (登记)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [CASE_EXAMPLE]}
+    )
 
-    category: str = Field(description="One of the closed list of categories, e.g. neighbour, labour.")
+    category: str = Field(
+        description="One of the closed list of categories, e.g. neighbour, labour.",
+        json_schema_extra=CATEGORY_ENUM,
+    )
     summary: str = Field(min_length=5, max_length=2000)
     claim_amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     occurred_on: date | None = Field(
@@ -134,8 +172,8 @@ class CaseIn(BaseModel):
             f"{RECEIVED_AT_MAX_AGE.days} days back, and not in the future (5 minutes of clock skew allowed)."
         ),
     )
-    risk_level: str = "low"
-    judicial_confirmation_requested: bool = False
+    risk_level: str = Field(default="low", json_schema_extra=RISK_LEVEL_ENUM)
+    judicial_confirmation_requested: StrictBool = False
     town_code: str | None = Field(default=None, max_length=40)
     village_code: str | None = Field(default=None, max_length=40)
     parties: list[PartyIn] = Field(min_length=2, max_length=50)
@@ -225,12 +263,12 @@ def _party_role_errors(data: Any) -> list[InitErrorDetails]:
 class OrgRef(BaseModel):
     code: str
     name: str
-    tier: str
+    tier: Tier
 
 
 class PartyOut(BaseModel):
-    role: str
-    kind: str
+    role: PartyRole
+    kind: Literal["person", "organization"]
     name: str
     id_number: str | None = Field(description="Masked: first 6 and last 4 characters.")
     phone: str | None = Field(description="Masked: first 3 and last 4 digits.")
@@ -238,7 +276,7 @@ class PartyOut(BaseModel):
 
 
 class RoutingOut(BaseModel):
-    tier: str | None
+    tier: Tier | None
     organization: OrgRef | None
     rule: str | None
     rule_set_version: int | None
@@ -249,7 +287,7 @@ class RoutingOut(BaseModel):
 class AssignmentOut(BaseModel):
     id: int
     organization: OrgRef
-    tier: str
+    tier: Tier
     clock_started_at: LocalDateTime
     dispatch_due_at: LocalDateTime | None
     dispatched_at: LocalDateTime
@@ -258,7 +296,7 @@ class AssignmentOut(BaseModel):
     declined_at: LocalDateTime | None
     ended_at: LocalDateTime | None
     end_reason: str | None
-    outcome: str | None
+    outcome: Outcome | None
 
 
 class CaseBreachOut(BaseModel):
@@ -275,14 +313,14 @@ class CaseBreachOut(BaseModel):
 class CaseOut(BaseModel):
     id: uuid.UUID
     reference: str
-    status: str
+    status: CaseStatus
     version: int
-    category: str
+    category: str = Field(json_schema_extra=CATEGORY_ENUM)
     summary: str
     claim_amount: Decimal | None
     occurred_on: date | None
     received_at: LocalDateTime
-    risk_level: str
+    risk_level: str = Field(json_schema_extra=RISK_LEVEL_ENUM)
     judicial_confirmation_requested: bool
     town: OrgRef
     village: OrgRef | None
@@ -297,7 +335,7 @@ class CaseOut(BaseModel):
         default=None,
         description="Last day to apply for judicial confirmation of a settled agreement (30 days)",
     )
-    outcome: str | None
+    outcome: Outcome | None
     resolved_at: LocalDateTime | None
     parties: list[PartyOut]
     created_at: LocalDateTime
@@ -312,8 +350,8 @@ class CasePage(BaseModel):
 class EventOut(BaseModel):
     id: int
     type: str
-    from_status: str | None
-    to_status: str | None
+    from_status: CaseStatus | None
+    to_status: CaseStatus | None
     case_version: int
     actor: str | None
     organization: str | None

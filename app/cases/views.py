@@ -12,12 +12,12 @@ from app.auth.scope import case_scope
 from app.cases import repository as repo
 from app.cases.intake import create_case
 from app.cases.presenter import masked_text, present_cases
-from app.cases.schemas import CaseIn, CaseOut, CasePage, EventOut, EventPage
+from app.cases.schemas import CaseIn, CaseOut, CasePage, CategoryCode, EventOut, EventPage
 from app.db import utcnow
 from app.deps import Context, HumanPrincipal, Session
 from app.errors import NotFound
 from app.idempotency import check_key
-from app.models import Role
+from app.models import CaseStatus, Role, Tier
 from app.pagination import CASE_EVENTS, CASES, DEFAULT_LIMIT, MAX_LIMIT
 from app.pii.free_text import mask_strings
 from app.validation import DATE_RANGE, AwareDateTime
@@ -49,11 +49,11 @@ async def list_cases(
     session: Session,
     ctx: Context,
     principal: HumanPrincipal,
-    status: str | None = None,
-    tier: str | None = None,
+    status: CaseStatus | None = None,
+    tier: Tier | None = None,
     organization: Annotated[str | None, Query(description="Organization code the case is now with")] = None,
     town: Annotated[str | None, Query(description="Town code")] = None,
-    category: str | None = None,
+    category: CategoryCode | None = None,
     received_from: Annotated[
         AwareDateTime | None, Query(description=f"Received at or after; ISO 8601 with offset, {DATE_RANGE}")
     ] = None,

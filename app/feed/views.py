@@ -23,7 +23,7 @@ from app.cases.presenter import Reveal
 from app.cases.schemas import CaseOut, LocalDateTime
 from app.context import AppContext
 from app.db import session_scope, utcnow
-from app.deps import Session, SupervisorPrincipal, bearer_token, get_context
+from app.deps import BearerCredential, Session, SupervisorPrincipal, bearer_token, get_context
 from app.errors import Forbidden, NotAuthenticated
 from app.feed import cursor as cursors
 from app.feed import service
@@ -37,7 +37,8 @@ MAX_WAIT_SECONDS = 30
 POLL_SECONDS = 0.5
 
 
-async def machine_key(request: Request) -> str:  # async: FastAPI runs a plain function in a thread
+# async: FastAPI runs a plain function in a thread
+async def machine_key(request: Request, _: BearerCredential = None) -> str:
     """The caller's API key; refused before any database work when there is none or it is a person's."""
     token = bearer_token(request)
     if token is None:
@@ -58,7 +59,7 @@ async def authorize(session: AsyncSession, request: Request, key: str, scope: st
 def machine_principal(scope: str) -> Any:
     """A machine client with ``scope``, authenticated in the request's session."""
 
-    async def resolve(request: Request, session: Session) -> Principal:
+    async def resolve(request: Request, session: Session, _: BearerCredential) -> Principal:
         return await authorize(session, request, await machine_key(request), scope)
 
     return Depends(resolve)

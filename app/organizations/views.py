@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.deps import AdminPrincipal, CurrentPrincipal, Session
-from app.models import Organization, OrgKind
+from app.models import Organization, OrgKind, Tier
 from app.organizations import service
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
@@ -17,8 +17,8 @@ router = APIRouter(prefix="/organizations", tags=["organizations"])
 class OrganizationOut(BaseModel):
     code: str
     name: str
-    tier: str
-    kind: str
+    tier: Tier
+    kind: OrgKind
     parent_code: str | None
     town_code: str | None
     region_code: str | None
@@ -42,7 +42,9 @@ class OrganizationIn(BaseModel):
 class OrganizationPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str | None = Field(default=None, min_length=2, max_length=100)
-    active: bool | None = Field(default=None, description="false: deactivated, receives no new dispatches")
+    active: StrictBool | None = Field(
+        default=None, description="false: deactivated, receives no new dispatches"
+    )
     region_code: str | None = Field(default=None, max_length=12)
 
 
@@ -70,8 +72,8 @@ def _nodes(orgs: list[Organization]) -> dict[int, OrganizationOut]:
 async def list_organizations(
     session: Session,
     principal: CurrentPrincipal,
-    tier: str | None = None,
-    kind: str | None = None,
+    tier: Tier | None = None,
+    kind: OrgKind | None = None,
     town: Annotated[str | None, Query(description="Town code")] = None,
     flat: bool = False,
 ) -> list[OrganizationOut]:

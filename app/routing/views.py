@@ -14,6 +14,7 @@ from app.cases.schemas import CaseIn, LocalDateTime, OrgRef
 from app.db import utcnow
 from app.deps import AdminPrincipal, HumanPrincipal, Session
 from app.errors import ValidationFailed, field_errors_from_pydantic
+from app.models import Tier
 from app.routing import service as routing
 from app.routing.engine import parse_rule_set
 
@@ -52,7 +53,7 @@ class CheckOut(BaseModel):
 
 
 class PreviewOut(BaseModel):
-    tier: str
+    tier: Tier
     rule: str
     rule_set_version: int
     selector: str

@@ -11,15 +11,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.calendar.service import calendar_in_force
 from app.calendar.workdays import SHANGHAI
 from app.cases import repository as repo
 from app.cases.presenter import present_cases
-from app.cases.schemas import CaseOut, LocalDateTime
+from app.cases.schemas import CATEGORY_ENUM, CaseOut, CategoryCode, LocalDateTime
 from app.db import utcnow
 from app.deps import Context, Session, SupervisorPrincipal
+from app.models import CaseStatus, Tier
 from app.organizations.lookup import codes_to_ids
 from app.pagination import AT_RISK, BREACHES, DEFAULT_LIMIT, MAX_LIMIT
 from app.sla import queries
@@ -48,11 +49,11 @@ class BreachOut(BaseModel):
     id: int
     case_id: uuid.UUID
     reference: str
-    case_status: str
+    case_status: CaseStatus
     town: str
     organization: str | None
-    tier: str | None
-    category: str
+    tier: Tier | None
+    category: str = Field(json_schema_extra=CATEGORY_ENUM)
     clock_started_at: LocalDateTime
     due_at: LocalDateTime
     due_provisional: bool
@@ -102,8 +103,8 @@ class FilterParams:
 
     town: Town = None
     organization: Org = None
-    tier: str | None = None
-    category: str | None = None
+    tier: Tier | None = None
+    category: CategoryCode | None = None
 
 
 Filters = Annotated[FilterParams, Depends()]
