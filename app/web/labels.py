@@ -32,6 +32,7 @@ EVENT_LABELS: dict[str, str] = {
     "deadline_recomputed": "重算分派期限",
     "sla_breached": "超过分派期限",
     "breached": "超过分派期限",
+    "routed_away": "移出本机构",
 }
 
 OUTCOME_LABELS: dict[str, str] = {
@@ -40,9 +41,52 @@ OUTCOME_LABELS: dict[str, str] = {
     "withdrawn": "撤回",
     "referred_to_litigation": "转诉讼",
     "judicially_confirmed": "司法确认",
+    # Administrative review (行政复议) decisions
+    "upheld": "维持",
+    "revoked": "撤销",
+    "changed": "变更",
+    "confirmed_illegal": "确认违法",
+    "ordered_to_perform": "责令履行",
+    "dismissed": "驳回",
+    "mediated": "调解结案",
+    "reconciled": "和解结案",
 }
 
-PARTY_ROLE_LABELS = {"applicant": "申请人", "respondent": "被申请人"}
+# The mediating tiers, and the justice offices' and bureau's own (they supervise, they do not mediate).
+TIER_NAMES: dict[str, str] = {**TIER_LABELS, "supervision": "司法行政（监督）"}
+
+ROLE_LABELS: dict[str, str] = {
+    "mediator": "调解员",
+    "supervisor": "监督管理员",
+    "admin": "系统管理员",
+    "court": "法院系统",
+}
+
+ORG_KIND_LABELS: dict[str, str] = {
+    "justice_bureau": "司法局",
+    "town": "镇（街道）",
+    "justice_office": "司法所",
+    "town_station": "镇（街道）调委会/非诉讼服务站",
+    "village_committee": "村（社区）调委会",
+    "specialised_committee": "行业性专业性调解组织",
+    "city_center": "市级非诉讼服务中心",
+    "city_channel": "市非诉讼服务中心渠道",
+    "court_subcenter": "法院分中心",
+}
+
+# Why an assignment ended (AssignmentOut.end_reason).
+END_REASON_LABELS: dict[str, str] = {
+    "declined": "已退回",
+    "escalated": "已上交",
+    "withdrawn": "已撤回",
+    "resolved": "已办结",
+}
+
+AGREEMENT_TYPE_LABELS: dict[str, str] = {"written": "书面协议", "oral": "口头协议"}
+PARTY_KIND_LABELS: dict[str, str] = {"person": "自然人", "organization": "法人或其他组织"}
+BREACH_STATE_LABELS: dict[str, str] = {"open": "未结", "closed": "已结"}
+
+PARTY_ROLE_LABELS: dict[str, str] = {"applicant": "申请人", "respondent": "被申请人"}
 AT_RISK_WINDOW = timedelta(hours=24)
 
 
@@ -55,7 +99,7 @@ def status_label(code: str | None) -> str:
 
 
 def tier_label(code: str | None) -> str:
-    return TIER_LABELS.get(code or "", code or "—")
+    return TIER_NAMES.get(code or "", code or "—")
 
 
 def risk_label(code: str | None) -> str:
