@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.auth import users
 from app.auth.admin import create_user
 from app.auth.secrets import generate_password
-from app.cases.schemas import LocalDateTime
 from app.db import utcnow
 from app.deps import AdminPrincipal, Context, Session
+from app.instants import LocalDateTime
 from app.models import Role
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, USERS
 

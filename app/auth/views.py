@@ -7,10 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth import passwords, service
 from app.auth.sessions import SESSION_COOKIE
-from app.cases.schemas import LocalDateTime
 from app.db import utcnow
 from app.deps import Context, Session, SignedInPrincipal, bearer_token
 from app.errors import FieldError, NotFound, problem_response
+from app.instants import LocalDateTime
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

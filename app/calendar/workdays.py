@@ -28,12 +28,11 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache, lru_cache
 from types import MappingProxyType
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import holidays as pyholidays
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from app.instants import SHANGHAI
 
 # chinese_calendar's holiday names (Holiday enum values) -> official Chinese names.
 _CN_NAMES: dict[str, str] = {

@@ -17,7 +17,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     StrictBool,
     ValidationError,
     ValidatorFunctionWrapHandler,
@@ -29,6 +28,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.calendar.workdays import SHANGHAI
 from app.cases.lifecycle import Outcome
+from app.instants import LocalDateTime
 from app.models import CaseStatus, PartyRole, Tier
 from app.pii.identity import InvalidValue, normalize_mobile, validate_resident_id
 from app.routing.engine import CATEGORIES, RISK_LEVELS, Category
@@ -36,14 +36,6 @@ from app.validation import ApiDate, require_offset
 
 # Phones' clocks drift; a receipt time a little ahead of the server's is not "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
-
-
-def _shanghai_iso(value: datetime) -> str:
-    return value.astimezone(SHANGHAI).isoformat()
-
-
-# Every instant leaves the API as ISO 8601 in Asia/Shanghai (+08:00); storage is UTC.
-LocalDateTime = Annotated[datetime, PlainSerializer(_shanghai_iso, return_type=str, when_used="json")]
 
 
 # Business-date bounds of an intake (the reasons are the rules' own: a register older than a year is history
