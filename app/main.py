@@ -23,7 +23,7 @@ from app.organizations.views import router as organizations_router
 from app.routing.views import router as routing_router
 from app.sla import background as sla_background
 from app.sla.views import router as sla_router
-from app.validation import reject_nul
+from app.validation import reject_unstorable_text
 from app.web.views import router as web_router
 
 API_PREFIX = "/api/v1"
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = AppContext.from_settings(settings)
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_nul)])
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_unstorable_text)])
     for router in (
         auth_router,
         cases_router,
