@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic_core import to_json
 from sqlalchemy import select
 
+from app.calendar.workdays import SHANGHAI
 from app.cases.presenter import present_cases
 from app.db import session_scope, utcnow
 from app.feed.presenter import court_cases
@@ -64,7 +65,7 @@ async def varied_cases(client, world, app) -> list[dict]:
         "outcome",
         outcome="settled",
         agreement_type="written",
-        agreement_effective_on="2026-11-20",
+        agreement_effective_on=datetime.now(SHANGHAI).date().isoformat(),  # not before it was received
     )
     declined = await created(client, world, judicial_confirmation_requested=True)
     declined = await court_action(client, world, declined, "decline", reason="不属于司法确认范围")
