@@ -28,7 +28,7 @@ from app.routing.views import router as routing_router
 from app.shutdown import Draining
 from app.sla import background as sla_background
 from app.sla.views import router as sla_router
-from app.validation import reject_nul
+from app.validation import reject_unstorable_text
 from app.web.account import router as web_account_router
 from app.web.home import router as home_router
 from app.web.views import router as web_router
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.ctx = AppContext.from_settings(settings)
     app.state.draining = Draining()  # set on SIGTERM: long polls answer at once (app.shutdown)
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_nul)])
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_unstorable_text)])
     for router in (
         auth_router,
         admin_users_router,

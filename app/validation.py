@@ -1,8 +1,9 @@
-"""Input checks shared by every endpoint: text without NUL characters, and dates the arithmetic can hold.
+"""Input checks shared by every endpoint: text the database can store, and dates the arithmetic can hold.
 
-PostgreSQL refuses U+0000 in text, and Python's dates end at year 9999 (``date + timedelta`` and
-``astimezone`` overflow near the ends). Both would otherwise surface as a 500 deep below the endpoint, so
-they are refused at the edge with a 422 that names the client's field.
+PostgreSQL refuses U+0000 in text; a lone surrogate (JSON ``"\\ud800"``) cannot be encoded as UTF-8 at all;
+and Python's dates end at year 9999 (``date + timedelta`` and ``astimezone`` overflow near the ends). Each
+would otherwise surface as a 500 deep below the endpoint, so they are refused at the edge with a 422 that
+names the client's field.
 """
 
 from __future__ import annotations
@@ -50,44 +51,58 @@ ApiDate = Annotated[date, AfterValidator(_date_in_range)]
 AwareDateTime = Annotated[datetime, AfterValidator(require_offset), AfterValidator(_datetime_in_range)]
 
 
-def nul_paths(value: Any, path: tuple[str, ...] = ()) -> Iterator[str]:
-    """Dotted paths (``parties.0.name``) of every string in a parsed JSON value that holds a NUL."""
+def text_error(field: str, text: str) -> FieldError | None:
+    """Why ``text`` cannot be stored, as the error for ``field``; None when it can."""
+    if NUL in text:
+        return FieldError(field, "string.nul", "Text may not contain the NUL character (U+0000).")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return FieldError(field, "string.unpaired_surrogate", "Text may not contain a lone UTF-16 surrogate.")
+    return None
+
+
+def _printable(name: str) -> str:
+    return name.encode("utf-8", "backslashreplace").decode().replace(NUL, "\\u0000")
+
+
+def text_errors(value: Any, path: tuple[str, ...] = ()) -> Iterator[FieldError]:
+    """One error per string of a parsed JSON value (keys included) that cannot be stored, at its dotted
+    path (``parties.0.name``)."""
     if isinstance(value, str):
-        if NUL in value:
-            yield ".".join(path) or "body"
+        error = text_error(".".join(path) or "body", value)
+        if error:
+            yield error
     elif isinstance(value, dict):
         for key, item in value.items():
-            name = str(key)
-            if NUL in name:
-                yield ".".join((*path, name.replace(NUL, "\\u0000")))
-            yield from nul_paths(item, (*path, name))
+            name = _printable(str(key))
+            key_error = text_error(".".join((*path, name)), str(key))
+            if key_error:
+                yield key_error
+            yield from text_errors(item, (*path, name))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from nul_paths(item, (*path, str(index)))
+            yield from text_errors(item, (*path, str(index)))
 
 
-def _nul_error(field: str) -> FieldError:
-    return FieldError(field, "string.nul", "Text may not contain the NUL character (U+0000).")
-
-
-async def reject_nul(request: Request) -> None:
-    """A router dependency: refuse a NUL in any path or query parameter, or any string of a JSON body.
+async def reject_unstorable_text(request: Request) -> None:
+    """A router dependency: refuse a NUL or a lone surrogate in any path or query parameter, or in any
+    string of a JSON body.
 
     It runs before the endpoint's own parameters are resolved, so nothing reaches the database. FastAPI
     has already parsed (and cached) a JSON body for an endpoint that takes one; a body it would ignore is
     left alone when it is not JSON.
     """
-    errors = [_nul_error(name) for name, value in request.path_params.items() if NUL in str(value)]
-    errors += [
-        _nul_error(name.replace(NUL, "\\u0000"))
-        for name, value in request.query_params.multi_items()
-        if NUL in name or NUL in value
-    ]
+    errors = []
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        error = text_error(_printable(name), name + str(value))
+        if error:
+            errors.append(error)
     if "json" in request.headers.get("content-type", "") and await request.body():
         try:
             body = await request.json()
         except ValueError:  # not JSON: FastAPI reports it for the endpoints that read a body
             body = None
-        errors += [_nul_error(path) for path in nul_paths(body)]
+        errors += text_errors(body)
     if errors:
         raise ValidationFailed(errors)
