@@ -8,12 +8,13 @@ names the client's field.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Request
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from app.errors import FieldError, ValidationFailed
@@ -25,6 +26,19 @@ NUL = "\x00"
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
 DATE_RANGE = f"between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+
+
+# A date is written as a date. Pydantic's lax mode would read 0 or "0.5" as a Unix timestamp (1970-01-01),
+# which the OpenAPI's `format: date` does not allow and no client means.
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def written_as_a_date(value: Any) -> Any:
+    if isinstance(value, date):  # datetime is a date too
+        return value
+    if isinstance(value, str) and _ISO_DAY.match(value.strip()):
+        return value
+    raise PydanticCustomError("date.format", "Write the date as YYYY-MM-DD (ISO 8601).")
 
 
 def _date_in_range(value: date) -> date:
@@ -47,8 +61,13 @@ def _datetime_in_range(value: datetime) -> datetime:
     return value
 
 
-ApiDate = Annotated[date, AfterValidator(_date_in_range)]
-AwareDateTime = Annotated[datetime, AfterValidator(require_offset), AfterValidator(_datetime_in_range)]
+ApiDate = Annotated[date, BeforeValidator(written_as_a_date), AfterValidator(_date_in_range)]
+AwareDateTime = Annotated[
+    datetime,
+    BeforeValidator(written_as_a_date),
+    AfterValidator(require_offset),
+    AfterValidator(_datetime_in_range),
+]
 
 
 def text_error(field: str, text: str) -> FieldError | None:

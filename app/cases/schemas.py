@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -32,7 +33,7 @@ from app.instants import LocalDateTime
 from app.models import CaseStatus, PartyRole, Tier
 from app.pii.identity import InvalidValue, normalize_mobile, validate_resident_id
 from app.routing.engine import CATEGORIES, RISK_LEVELS, Category
-from app.validation import ApiDate, require_offset
+from app.validation import ApiDate, require_offset, written_as_a_date
 
 # Phones' clocks drift; a receipt time a little ahead of the server's is not "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
@@ -152,12 +153,14 @@ class CaseIn(BaseModel):
     )
     summary: str = Field(min_length=5, max_length=2000)
     claim_amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
-    occurred_on: date | None = Field(
+    occurred_on: Annotated[date, BeforeValidator(written_as_a_date)] | None = Field(
         default=None,
         description=f"The day the dispute arose (Asia/Shanghai): from {OCCURRED_ON_EARLIEST} to today.",
     )
     # Not AwareDateTime: the receipt bounds below are narrower than the API's date range, and say more.
-    received_at: Annotated[datetime, AfterValidator(require_offset)] | None = Field(
+    received_at: (
+        Annotated[datetime, BeforeValidator(written_as_a_date), AfterValidator(require_offset)] | None
+    ) = Field(
         default=None,
         description=(
             "When the committee received the dispute, ISO 8601 with offset; default now. At most "

@@ -25,6 +25,7 @@ from app.auth.views import client_address
 from app.db import utcnow
 from app.deps import Context, Session, csrf_key
 from app.errors import TooManyRequests, problem_response
+from app.validation import text_error
 from app.web import labels, queries
 from app.web.assets import serve_asset
 from app.web.render import NO_STORE, page, signed_in, templates, to_login
@@ -76,6 +77,9 @@ async def login_submit(
         return _login_page(request, "页面已过期，请重新输入后登录。", username, status=403)
     if not username or not password:
         return _login_page(request, "请输入用户名和密码。", username, status=422)
+    if text_error("username", username) or text_error("password", password):
+        # A NUL or a lone surrogate cannot be stored or looked up (PostgreSQL refuses it in text).
+        return _login_page(request, "用户名或密码含有无法识别的字符。", "", status=422)
     now = utcnow()
     address = client_address(request)
     try:

@@ -363,3 +363,42 @@ def test_the_bounds_are_in_the_openapi_descriptions():
     assert "365 days back" in intake_fields["received_at"]["description"]
     assert "1949-10-01" in intake_fields["occurred_on"]["description"]
     assert "3 days" in schemas["OutcomeIn"]["properties"]["agreement_effective_on"]["description"]
+
+
+# --- numbers are not dates -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "user", "field"),
+    [
+        ("/api/v1/calendar/days/0", "lc_v01", "day"),
+        ("/api/v1/calendar/due?start=0.5", "lc_v01", "start"),
+        ("/api/v1/cases?received_to=0.5", "lc_sfs", "received_to"),
+        ("/api/v1/sla/breaches?due_to=0", "bureau", "due_to"),
+        ("/api/v1/sla/summary?start=1&end=2", "bureau", "start"),
+    ],
+)
+async def test_a_number_is_not_a_date(client, world, path, user, field):
+    """Pydantic's lax mode would read these as Unix timestamps (1970-01-01) and answer 200."""
+    r = await client.get(path, headers=await login(client, world, user))
+    assert r.status_code == 422, r.text
+    assert (field, "date.format") in fields(r)
+
+
+async def test_a_number_is_not_an_agreement_date_nor_an_intake_date(client, world):
+    headers = await login(client, world, "lc_v01")
+    r = await client.post(
+        "/api/v1/cases", json=case_body(occurred_on=0, received_at=1700000000), headers=headers
+    )
+    assert r.status_code == 422 and {f for f, _ in fields(r)} == {"occurred_on", "received_at"}, r.text
+    case = await intake(client, world)
+    case = (await act(client, headers, case, "accept")).json()
+    r = await act(client, headers, case, "outcome", outcome="failed", agreement_effective_on=0)
+    assert r.status_code == 422 and fields(r) == {("agreement_effective_on", "date.format")}, r.text
+
+
+async def test_nul_in_the_login_form_is_a_page_error_not_a_500(client, world):
+    from tests.browser.web import web_login
+
+    r = await web_login(client, "lc_v01\x00", "x\x00y")
+    assert r.status_code == 422 and "无法识别的字符" in r.text
