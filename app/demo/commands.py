@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app.config import VAR_DIR, Settings, get_settings
 from app.db import session_scope, utcnow
+from app.instants import SHANGHAI
 
 CREDENTIALS_FILE = VAR_DIR / "demo-credentials.txt"
 
@@ -69,7 +70,7 @@ async def seed_demo(settings: Settings, args: argparse.Namespace, credentials: P
             end = args.until or utcnow()
             if end.tzinfo is None:
                 sys.exit("error: --until needs a UTC offset, e.g. 2026-12-01T18:00+08:00")
-            print(f"demo history: writing {args.cases} cases over the year before {end:%Y-%m-%d %H:%M %z}…")
+            print(f"demo history: writing {args.cases} cases over the year before {end.astimezone(SHANGHAI):%Y-%m-%d %H:%M} (Asia/Shanghai)…")
             history = await write_history(ctx, count=args.cases, seed=args.seed, end=end)
             states = ", ".join(f"{k} {n}" for k, n in sorted(history.by_status.items()))
             print(
