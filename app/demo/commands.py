@@ -70,7 +70,8 @@ async def seed_demo(settings: Settings, args: argparse.Namespace, credentials: P
             end = args.until or utcnow()
             if end.tzinfo is None:
                 sys.exit("error: --until needs a UTC offset, e.g. 2026-12-01T18:00+08:00")
-            print(f"demo history: writing {args.cases} cases over the year before {end.astimezone(SHANGHAI):%Y-%m-%d %H:%M} (Asia/Shanghai)…")
+            until = f"{end.astimezone(SHANGHAI):%Y-%m-%d %H:%M} +08:00"
+            print(f"demo history: writing {args.cases} cases over the year before {until}…")
             history = await write_history(ctx, count=args.cases, seed=args.seed, end=end)
             states = ", ".join(f"{k} {n}" for k, n in sorted(history.by_status.items()))
             print(
