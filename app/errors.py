@@ -151,6 +151,13 @@ def field_errors_from_pydantic(errors: Any) -> list[FieldError]:
     return result
 
 
+def service_busy(request: Request, detail: str) -> JSONResponse:
+    """503 with Retry-After: nothing the request did was kept; the same request may be sent again."""
+    return problem_response(
+        503, "Service busy", detail, "service_busy", instance=request.url.path, headers={"Retry-After": "1"}
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -180,14 +187,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _busy(request: Request, exc: PoolTimeout) -> JSONResponse:
         # Every database connection of this process stayed busy for JIEFEN_DB_POOL_TIMEOUT_SECONDS. The
         # request's transaction, if it had begun, was rolled back: a retry (same Idempotency-Key) is safe.
-        return problem_response(
-            503,
-            "Service busy",
-            "The service is at capacity; nothing was stored. Retry in a moment.",
-            "service_busy",
-            instance=request.url.path,
-            headers={"Retry-After": "1"},
-        )
+        return service_busy(request, "The service is at capacity; nothing was stored. Retry in a moment.")
 
     async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
         # A lost connection (failover, restart), an unreachable database, a serialization failure or a
@@ -196,13 +196,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         # safe and meets a working pool. A handled response, so the client's HTTP connection stays open.
         if not retryable(exc):
             raise exc  # a bug, not the database's weather: the 500 path
-        return problem_response(
-            503,
-            "Service busy",
-            "The database was briefly unavailable. Retry in a moment, with the same Idempotency-Key.",
-            "service_busy",
-            instance=request.url.path,
-            headers={"Retry-After": "1"},
+        return service_busy(
+            request, "The database was briefly unavailable. Retry in a moment, with the same Idempotency-Key."
         )
 
     app.add_exception_handler(TransientDatabaseError, _database_busy)

@@ -6,15 +6,14 @@ An exception escaping the app makes uvicorn close the client's connection; a han
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from tests.faults.support import admin, assert_busy_problem, terminate_others, wait_for_lock_waiter
+from tests.live import serve
 from tests.support import case_body, login
 
 pytestmark = [pytest.mark.pg_only, pytest.mark.fault]
@@ -23,24 +22,8 @@ pytestmark = [pytest.mark.pg_only, pytest.mark.fault]
 @pytest.fixture
 async def live_server(app: Any, world: Any) -> AsyncIterator[str]:
     """The app on 127.0.0.1 at a free port, served from the test loop, stopped within 10 s."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=2
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    for _ in range(200):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.01)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await asyncio.wait_for(task, 10)
-    sock.close()
+    async with serve(app) as url:
+        yield url
 
 
 def local_port(response: httpx.Response) -> int:
