@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, str] = {
     "intake": "bench.intake",
     "sla": "bench.sla",
     "feed": "bench.feed",
+    "demo": "bench.demo",
 }
 
 

@@ -21,7 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--reset-passwords", action="store_true", help="new passwords for every demo account")
     p.add_argument("--history", action="store_true", help="also a year of demo cases, if none are stored")
-    p.add_argument("--cases", type=int, default=3000, help="how many cases the history has (default 3000)")
+    p.add_argument("--cases", type=int, default=2500, help="how many cases the history has (default 2500)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the history's random seed")
     p.add_argument("--until", type=datetime.fromisoformat, help="the history's end, ISO 8601 (default: now)")
     p.add_argument("--force", action="store_true", help="seed even with JIEFEN_ENV=production")
