@@ -13,16 +13,17 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from app.errors import DomainError
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
 MAX_CURSOR_LENGTH = 512  # what we issue is under 150 characters
+Row = TypeVar("Row")
 
 
 class InvalidCursor(DomainError):
@@ -73,6 +74,16 @@ class Keyset:
     def encode(self, key: bytes, *values: Any) -> str:
         raw = json.dumps(list(values), separators=(",", ":"), default=str).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=") + "." + self._sign(key, raw)
+
+    def page(
+        self, key: bytes, rows: Sequence[Row], limit: int, sort_key: Callable[[Row], tuple[Any, ...]]
+    ) -> tuple[list[Row], str | None]:
+        """A page from ``rows`` fetched with ``limit + 1``: the first ``limit``, and the cursor after the last
+        of them when there were more (``sort_key`` gives a row's values as ``encode`` takes them)."""
+        if len(rows) <= limit:
+            return list(rows), None
+        kept = list(rows[:limit])
+        return kept, self.encode(key, *sort_key(kept[-1]))
 
     def decode(self, key: bytes, cursor: str) -> tuple[Any, ...]:
         try:

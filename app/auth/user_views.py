@@ -90,10 +90,8 @@ async def list_users(
     """People by username, keyset-paginated (`next_cursor`)."""
     after = USERS.decode(ctx.blind_index_key_bytes, cursor)[0] if cursor else None
     found = await users.list_accounts(session, users.UserFilters(role, org), after, limit + 1)
-    more = len(found) > limit
-    found = found[:limit]
-    next_cursor = USERS.encode(ctx.blind_index_key_bytes, found[-1].user.username) if more else None
-    return UserPage(items=[user_out(a) for a in found], next_cursor=next_cursor)
+    accounts, next_cursor = USERS.page(ctx.blind_index_key_bytes, found, limit, lambda a: (a.user.username,))
+    return UserPage(items=[user_out(a) for a in accounts], next_cursor=next_cursor)
 
 
 @router.post("", status_code=201, response_model=IssuedPassword, responses={409: {}, 422: {}})

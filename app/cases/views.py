@@ -77,11 +77,8 @@ async def list_cases(
     )
     key = ctx.blind_index_key_bytes
     after = CASES.decode(key, cursor) if cursor else None
-    cases = await repo.list_cases(session, case_scope(principal), filters, after, limit + 1)
-    more = len(cases) > limit
-    cases = cases[:limit]
-    last = cases[-1] if cases else None
-    next_cursor = CASES.encode(key, last.received_at.isoformat(), str(last.id)) if more and last else None
+    found = await repo.list_cases(session, case_scope(principal), filters, after, limit + 1)
+    cases, next_cursor = CASES.page(key, found, limit, lambda c: (c.received_at.isoformat(), str(c.id)))
     return CasePage(items=await present_cases(session, cases), next_cursor=next_cursor)
 
 
@@ -107,9 +104,8 @@ async def case_events(
         raise NotFound("No such case.", code="case.not_found")
     key = ctx.blind_index_key_bytes
     after = CASE_EVENTS.decode(key, cursor)[0] if cursor else None
-    events = await repo.events_of(session, case_id, after, limit + 1)
-    more = len(events) > limit
-    events = events[:limit]
+    found = await repo.events_of(session, case_id, after, limit + 1)
+    events, next_cursor = CASE_EVENTS.page(key, found, limit, lambda e: (e.id,))
     orgs = await repo.orgs_by_ids(session, [e.actor_org_id for e in events])
     items = [
         EventOut(
@@ -128,4 +124,4 @@ async def case_events(
         )
         for e in events
     ]
-    return EventPage(items=items, next_cursor=CASE_EVENTS.encode(key, events[-1].id) if more else None)
+    return EventPage(items=items, next_cursor=next_cursor)

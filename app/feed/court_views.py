@@ -50,13 +50,8 @@ async def list_cases(
     """Every case ever routed to your organization, newest first: the re-sync source for the feed."""
     key = ctx.blind_index_key_bytes
     after = COURT_CASES.decode(key, cursor) if cursor else None
-    cases = await repo.list_cases(session, case_scope(principal), repo.CaseFilters(), after, limit + 1)
-    more = len(cases) > limit
-    cases = cases[:limit]
-    last = cases[-1] if cases else None
-    next_cursor = (
-        COURT_CASES.encode(key, last.received_at.isoformat(), str(last.id)) if more and last else None
-    )
+    found = await repo.list_cases(session, case_scope(principal), repo.CaseFilters(), after, limit + 1)
+    cases, next_cursor = COURT_CASES.page(key, found, limit, lambda c: (c.received_at.isoformat(), str(c.id)))
     items = await present_cases(session, cases, reveal=Reveal(ctx.cipher, principal.organization_id))
     return CasePage(items=items, next_cursor=next_cursor)
 

@@ -20,7 +20,7 @@ from app.cases.presenter import present_cases
 from app.cases.schemas import CATEGORY_ENUM, CaseOut, CategoryCode, LocalDateTime
 from app.db import utcnow
 from app.deps import Context, Session, SupervisorPrincipal
-from app.models import CaseStatus, Tier
+from app.models import Case, CaseStatus, Tier
 from app.organizations.lookup import codes_to_ids
 from app.pagination import AT_RISK, BREACHES, DEFAULT_LIMIT, MAX_LIMIT
 from app.sla import queries
@@ -123,6 +123,12 @@ async def _filters(session: Session, p: FilterParams, **rest: Any) -> SlaFilters
     )
 
 
+def _at_risk_position(case: Case) -> tuple[str, str]:
+    # At risk means waiting for dispatch with a due time (app.sla.queries.at_risk): never None here.
+    assert case.dispatch_due_at is not None
+    return case.dispatch_due_at.isoformat(), str(case.id)
+
+
 def _day_start(d: date) -> datetime:
     return datetime.combine(d, time(0), SHANGHAI)
 
@@ -153,9 +159,8 @@ async def list_breaches(
     after = BREACHES.decode(key, cursor) if cursor else None
     # CSV is the whole filtered list (for Excel), JSON is paged.
     page_size = 100_000 if format == "csv" else limit
-    rows = [] if f is None else list(await queries.breaches(session, principal, f, after, page_size + 1))
-    more = len(rows) > page_size
-    rows = rows[:page_size]
+    found = [] if f is None else list(await queries.breaches(session, principal, f, after, page_size + 1))
+    rows, next_cursor = BREACHES.page(key, found, page_size, lambda r: (r[0].due_at.isoformat(), r[0].id))
     orgs = await repo.orgs_by_ids(
         session, [i for b, _, _ in rows for i in (b.town_org_id, b.organization_id)]
     )
@@ -183,11 +188,7 @@ async def list_breaches(
     ]
     if format == "csv":
         return _csv(items, {o.code: o.name for o in orgs.values()})
-    last = rows[-1][0] if rows else None
-    return BreachPage(
-        items=items,
-        next_cursor=BREACHES.encode(key, last.due_at.isoformat(), last.id) if more and last else None,
-    )
+    return BreachPage(items=items, next_cursor=next_cursor)
 
 
 def _csv(items: list[BreachOut], names: dict[str, str]) -> Response:
@@ -238,15 +239,8 @@ async def list_at_risk(
     f = await _filters(session, params)
     key = ctx.blind_index_key_bytes
     after = AT_RISK.decode(key, cursor) if cursor else None
-    cases = [] if f is None else await queries.at_risk(session, principal, now, horizon, f, after, limit + 1)
-    more = len(cases) > limit
-    cases = cases[:limit]
-    last_case = cases[-1] if cases else None
-    next_cursor = (
-        AT_RISK.encode(key, last_case.dispatch_due_at.isoformat(), str(last_case.id))
-        if more and last_case and last_case.dispatch_due_at
-        else None
-    )
+    found = [] if f is None else await queries.at_risk(session, principal, now, horizon, f, after, limit + 1)
+    cases, next_cursor = AT_RISK.page(key, found, limit, _at_risk_position)
     return AtRiskPage(items=await present_cases(session, cases), next_cursor=next_cursor, horizon=horizon)
 
 
