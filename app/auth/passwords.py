@@ -14,12 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.secrets import hash_password, sha256_hex, verify_password
+from app.auth.service import check_login_throttle
+from app.auth.users import end_sessions
+from app.config import Settings
 from app.errors import FieldError, ValidationFailed
-from app.models import AuthToken, LoginAttempt, User
+from app.models import LoginAttempt, User
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256
@@ -113,12 +115,13 @@ class PasswordChange:
 
 
 async def change_own_password(
-    session: AsyncSession, change: PasswordChange, address: str, now: datetime
+    session: AsyncSession, settings: Settings, change: PasswordChange, address: str, now: datetime
 ) -> bool:
     """Replace the password and clear ``password_change_required``. False when the current password is
     wrong: that attempt is recorded like a failed login, so a stolen session cannot guess the password
-    faster than the login throttle allows (the caller checks the throttle first and commits either way).
+    faster than the login throttle allows (checked first: TooManyRequests; the caller commits either way).
     Raises ValidationFailed for a weak or reused new password."""
+    await check_login_throttle(session, settings, change.username, address, now)
     user = await session.get(User, change.user_id)
     if user is None or not verify_password(user.password_hash, change.current_password):
         session.add(
@@ -134,10 +137,6 @@ async def change_own_password(
     user.password_change_required = False
     # Whoever knew the old password (the admin who set it, or a thief) loses any session made with it.
     keep = sha256_hex(change.kept_token) if change.kept_token else ""
-    await session.execute(
-        update(AuthToken)
-        .where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None), AuthToken.token_hash != keep)
-        .values(revoked_at=now)
-    )
+    await end_sessions(session, user.id, now, keep_token_hash=keep)
     await session.flush()
     return True

@@ -61,12 +61,14 @@ async def list_accounts(
     return [Account(u, o) for u, o in await session.execute(stmt)]
 
 
-async def _end_sessions(session: AsyncSession, user_id: int, now: datetime) -> None:
-    await session.execute(
-        update(AuthToken)
-        .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+async def end_sessions(
+    session: AsyncSession, user_id: int, now: datetime, *, keep_token_hash: str | None = None
+) -> None:
+    """Revoke every live login token of the user, but the one whose hash is ``keep_token_hash``."""
+    stmt = update(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+    if keep_token_hash is not None:
+        stmt = stmt.where(AuthToken.token_hash != keep_token_hash)
+    await session.execute(stmt.values(revoked_at=now))
 
 
 async def disable(
@@ -78,7 +80,7 @@ async def disable(
         # The last admin locking themselves out would need the CLI on the server to undo it.
         raise Conflict("You cannot disable your own account.", code="user.self")
     found.user.active = False
-    await _end_sessions(session, found.user.id, now)
+    await end_sessions(session, found.user.id, now)
     await session.flush()
     return found
 
@@ -95,11 +97,16 @@ async def reset_password(session: AsyncSession, username: str, now: datetime) ->
     Sessions made with the old password end: it may be why the reset was asked for."""
     found = await account(session, username)
     password = generate_password()
-    found.user.password_hash = hash_password(password)
-    found.user.password_change_required = True
-    await _end_sessions(session, found.user.id, now)
-    await session.flush()
+    await set_one_time_password(session, found.user, password, now)
     return found, password
+
+
+async def set_one_time_password(session: AsyncSession, user: User, password: str, now: datetime) -> None:
+    """``password`` becomes the user's, to be replaced at the next login; the old one's sessions end."""
+    user.password_hash = hash_password(password)
+    user.password_change_required = True
+    await end_sessions(session, user.id, now)
+    await session.flush()
 
 
 async def unlock(session: AsyncSession, username: str) -> int:

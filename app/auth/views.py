@@ -107,9 +107,6 @@ async def change_password(
     A wrong `current_password` counts as a failed login (the same throttle applies)."""
     if principal.is_machine:
         raise NotFound()  # as require_roles: to a machine key, the people's endpoints do not exist
-    now = utcnow()
-    address = client_address(request)
-    await service.check_login_throttle(session, ctx.settings, principal.name, address, now)
     change = passwords.PasswordChange(
         user_id=principal.id,
         username=principal.name,
@@ -117,7 +114,9 @@ async def change_password(
         new_password=body.new_password,
         kept_token=bearer_token(request) or request.cookies.get(SESSION_COOKIE),
     )
-    if not await passwords.change_own_password(session, change, address, now):
+    if not await passwords.change_own_password(
+        session, ctx.settings, change, client_address(request), utcnow()
+    ):
         # Returned, not raised, so the failed attempt is committed and counts towards the throttle.
         return problem_response(
             422,

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.admin import create_client, create_user, rotate_client_key
-from app.auth.secrets import generate_password, hash_password
-from app.models import ApiClient, AuthToken, Organization, Role, User
+from app.auth.secrets import generate_password
+from app.auth.users import set_one_time_password
+from app.models import ApiClient, Organization, Role, User
 from app.organizations.demo import COURT_CLIENT, COURT_CODE, DEMO_USERS
 
 HEADER = ("username", "role", "organization_code", "organization_name", "password")
@@ -68,17 +69,6 @@ class SeedReport:
     unknown_password: list[str] = field(default_factory=list)
 
 
-async def _reset_password(session: AsyncSession, user: User, password: str, now: datetime) -> None:
-    """A new password, which its owner must replace at the next login; every session of the old one ends."""
-    user.password_hash = hash_password(password)
-    user.password_change_required = True
-    await session.execute(
-        update(AuthToken)
-        .where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-
-
 async def seed_accounts(session: AsyncSession, path: Path, *, reset: bool, now: datetime) -> SeedReport:
     """Create the missing demo accounts and the court key (all of them anew with ``reset``) and write
     every known credential to ``path``. Demo accounts are made by the same ``create_user`` as any other,
@@ -96,7 +86,7 @@ async def seed_accounts(session: AsyncSession, path: Path, *, reset: bool, now: 
             report.created.append(username)
         elif reset:
             password = generate_password()
-            await _reset_password(session, user, password, now)
+            await set_one_time_password(session, user, password, now)
             report.reset.append(username)
         elif username in known:
             password = known[username].password

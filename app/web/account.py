@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import passwords
-from app.auth import service as auth_service
 from app.auth.principal import Principal
 from app.auth.sessions import csrf_valid
 from app.auth.views import client_address
@@ -52,16 +51,14 @@ async def _change(
     request: Request, session: AsyncSession, ctx: Context, principal: Principal, current: str, new: str
 ) -> dict[str, str]:
     """Field → Chinese message; empty when the password was changed."""
-    now = utcnow()
-    address = client_address(request)
-    try:
-        await auth_service.check_login_throttle(session, ctx.settings, principal.name, address, now)
-    except TooManyRequests:
-        return {"form": "尝试次数过多，请稍后再试。"}
     change = passwords.PasswordChange(principal.id, principal.name, current, new, session_token(request))
     try:
-        if not await passwords.change_own_password(session, change, address, now):
+        if not await passwords.change_own_password(
+            session, ctx.settings, change, client_address(request), utcnow()
+        ):
             return {"current_password": password_error_label("password.incorrect")}
+    except TooManyRequests:
+        return {"form": "尝试次数过多，请稍后再试。"}
     except ValidationFailed as exc:
         errors: dict[str, str] = {}
         for e in exc.errors:
