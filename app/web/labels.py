@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from app.calendar.workdays import SHANGHAI
 from app.routing.engine import CATEGORIES, RISK_LABELS, TIER_LABELS
 
@@ -155,8 +156,8 @@ SLA_LABELS = {"late": "已超期", "at_risk": "即将超期"}
 # The field error codes of app.auth.passwords, as the password form says them.
 PASSWORD_ERROR_LABELS = {
     "password.incorrect": "当前密码不正确。",
-    "password.too_short": "新密码至少需要 10 个字符。",
-    "password.too_long": "新密码最多 256 个字符。",
+    "password.too_short": f"新密码至少需要 {MIN_LENGTH} 个字符。",
+    "password.too_long": f"新密码最多 {MAX_LENGTH} 个字符。",
     "password.one_class": "新密码须包含以下至少两类：小写字母、大写字母、数字、其他字符。",
     "password.contains_username": "新密码不能包含用户名。",
     "password.common": "这个密码太常见，容易被猜到，请换一个。",

@@ -27,12 +27,9 @@ REGISTERING_ROLES = frozenset({Role.MEDIATOR, Role.ADMIN})
 
 
 def home_for(role: Role) -> str:
-    """Where a signed-in person starts. The supervisors' workspace will change this, and only this."""
-    match role:
-        case Role.SUPERVISOR | Role.ADMIN:
-            return "/m/"  # until the supervisors' workspace exists
-        case _:
-            return "/m/"
+    """Where a signed-in person starts: every role at /m/ until the supervisors' workspace exists, which
+    will change this, and only this."""
+    return "/m/"
 
 
 def can_register(principal: Principal | None) -> bool:
