@@ -87,12 +87,47 @@ def transition(
         )
     previous = case.status
     case.status = target
-    case.version += 1
-    case.updated_at = now
+    _append(loaded, EVENT_TYPES[action], previous, target, actor, now, reason, data, bump_version=True)
+
+
+def record(
+    loaded: Loaded,
+    event_type: str,
+    actor: Actor,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+    bump_version: bool = True,
+) -> None:
+    """An audited event that leaves the state as it is (a confirmation request, an extension, a 督办).
+
+    It takes the same path as a transition: one audit row, and whatever the event writer derives from it.
+    ``bump_version`` is False for events that change nothing the holder's page was rendered with."""
+    status = loaded.case.status
+    _append(loaded, event_type, status, status, actor, now, reason, data, bump_version=bump_version)
+
+
+def _append(
+    loaded: Loaded,
+    event_type: str,
+    previous: str,
+    target: str,
+    actor: Actor,
+    now: datetime,
+    reason: str | None,
+    data: dict[str, Any] | None,
+    *,
+    bump_version: bool,
+) -> None:
+    case = loaded.case
+    if bump_version:
+        case.version += 1
+        case.updated_at = now
     loaded.events.append(
         {
             "case_id": case.id,
-            "type": EVENT_TYPES[action],
+            "type": event_type,
             "from_status": previous,
             "to_status": target,
             "case_version": case.version,

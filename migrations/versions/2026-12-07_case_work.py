@@ -1,0 +1,23 @@
+"""Case work: contact reveals and their log, judicial-confirmation requests and answers (issue #12).
+
+Reserved in the chain so that the work on each issue has its own migration; filled in by that work.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-07 00:00:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,23 @@
+"""Three clocks per assignment (dispatch, acceptance, mediation), clock rules as data (issue #13).
+
+Reserved in the chain so that the work on each issue has its own migration; filled in by that work.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-07 00:00:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

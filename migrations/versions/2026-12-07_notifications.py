@@ -1,0 +1,23 @@
+"""Notification channels and their outbox (issue #16).
+
+Reserved in the chain so that the work on each issue has its own migration; filled in by that work.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-07 00:00:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
