@@ -89,7 +89,7 @@ def case_body(now: datetime) -> dict[str, Any]:
         "occurred_on": (now.date() - timedelta(days=12)).isoformat(),
         "received_at": (now - timedelta(minutes=30)).isoformat(timespec="seconds"),
         "risk_level": "low",
-        "judicial_confirmation_requested": False,
+        "litigation_intended": False,
         "town_code": "LY-LC",
         "village_code": MEDIATOR_ORG,
         "parties": [

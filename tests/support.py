@@ -109,7 +109,7 @@ def case_body(**overrides: Any) -> dict[str, Any]:
         "claim_amount": "3000.00",
         "occurred_on": "2026-11-01",
         "risk_level": "low",
-        "judicial_confirmation_requested": False,
+        "litigation_intended": False,
         "parties": [
             {
                 "role": "applicant",

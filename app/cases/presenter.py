@@ -108,7 +108,7 @@ def case_out(
         occurred_on=case.occurred_on,
         received_at=case.received_at,
         risk_level=case.risk_level,
-        judicial_confirmation_requested=case.judicial_confirmation_requested,
+        litigation_intended=case.litigation_intended,
         town=town,
         village=org_ref(orgs.get(case.village_org_id)) if case.village_org_id else None,
         intake_organization=intake,

@@ -168,7 +168,18 @@ class CaseIn(BaseModel):
         ),
     )
     risk_level: str = Field(default="low", json_schema_extra=RISK_LEVEL_ENUM)
-    judicial_confirmation_requested: StrictBool = False
+    litigation_intended: StrictBool = Field(
+        default=False,
+        description="当事人已起诉或拟起诉: the parties have sued or intend to sue, so the case goes to "
+        "pre-litigation mediation (诉前调解) at the court sub-center.",
+    )
+    judicial_confirmation_requested: StrictBool | None = Field(
+        default=None,
+        deprecated=True,
+        description="Deprecated, accepted for one release: read as `litigation_intended`. Judicial "
+        "confirmation (司法确认) is not a routing target; it is requested after a settlement with "
+        "POST /cases/{id}/confirmation-request.",
+    )
     town_code: str | None = Field(default=None, max_length=40)
     village_code: str | None = Field(default=None, max_length=40)
     parties: list[PartyIn] = Field(min_length=2, max_length=50)
@@ -213,6 +224,14 @@ class CaseIn(BaseModel):
                 "occurred_on.too_early", f"The dispute cannot have occurred before {OCCURRED_ON_EARLIEST}."
             )
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deprecated_flag(cls, data: Any) -> Any:
+        """The old intake flag means what litigation_intended means now (sent to the court at intake)."""
+        if isinstance(data, dict) and data.get("judicial_confirmation_requested") is True:
+            return {**data, "litigation_intended": True}
+        return data
 
     @model_validator(mode="wrap")
     @classmethod
@@ -316,7 +335,7 @@ class CaseOut(BaseModel):
     occurred_on: date | None
     received_at: LocalDateTime
     risk_level: str = Field(json_schema_extra=RISK_LEVEL_ENUM)
-    judicial_confirmation_requested: bool
+    litigation_intended: bool
     town: OrgRef
     village: OrgRef | None
     intake_organization: OrgRef
