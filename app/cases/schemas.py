@@ -31,7 +31,7 @@ from app.calendar.workdays import SHANGHAI
 from app.cases.lifecycle import Outcome
 from app.instants import LocalDateTime
 from app.models import CaseStatus, PartyRole, Tier
-from app.pii.identity import InvalidValue, normalize_mobile, validate_resident_id
+from app.pii.identity import InvalidValue, normalize_phone, validate_resident_id
 from app.routing.engine import CATEGORIES, RISK_LEVELS, Category
 from app.validation import ApiDate, require_offset, written_as_a_date
 
@@ -135,7 +135,7 @@ class PartyIn(BaseModel):
         if not value:
             return None
         try:
-            return normalize_mobile(value)
+            return normalize_phone(value)
         except InvalidValue as exc:
             raise _pii_error(exc) from None
 
