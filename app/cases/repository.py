@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app import prepared
 from app.cases import sql
 from app.cases.events import EventRows
-from app.models import Assignment, Case, CaseEvent, Organization, Party, SlaBreach
+from app.models import Assignment, Case, CaseEvent, ConfirmationRequest, Organization, Party, SlaBreach
 
 
 async def orgs_by_codes(session: AsyncSession, codes: Iterable[str]) -> dict[str, Organization]:
@@ -175,3 +175,17 @@ async def latest_breaches_of(
         select(SlaBreach).where(SlaBreach.case_id.in_(case_ids)).order_by(SlaBreach.clock_started_at)
     )
     return {b.case_id: b for b in rows.scalars()}
+
+
+async def cases_asking_confirmation(
+    session: AsyncSession, court_org_id: int, case_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of ``case_ids`` ask ``court_org_id`` for judicial confirmation (any request, answered or not)."""
+    if not case_ids:
+        return set()
+    found = await session.execute(
+        select(ConfirmationRequest.case_id).where(
+            ConfirmationRequest.court_org_id == court_org_id, ConfirmationRequest.case_id.in_(list(case_ids))
+        )
+    )
+    return set(found.scalars())

@@ -274,6 +274,19 @@ def _party_role_errors(data: Any) -> list[InitErrorDetails]:
     ]
 
 
+# 案号: (year), court code, case-type characters, number, 号: (2026)苏0481民特123号; brackets either width.
+COURT_CASE_NUMBER_PATTERN = r"^[(（][0-9]{4}[)）][\u4e00-\u9fff][0-9]{0,6}[\u4e00-\u9fff]{1,6}[0-9]{1,7}号$"
+CourtCaseNumber = Annotated[
+    str,
+    Field(
+        min_length=8,
+        max_length=64,
+        pattern=COURT_CASE_NUMBER_PATTERN,
+        description="The court's case number (案号), e.g. (2026)苏0481民特123号",
+    ),
+]
+
+
 class OrgRef(BaseModel):
     code: str
     name: str
@@ -285,7 +298,15 @@ class PartyOut(BaseModel):
     kind: Literal["person", "organization"]
     name: str
     id_number: str | None = Field(description="Masked: first 6 and last 4 characters.")
-    phone: str | None = Field(description="Masked: first 3 and last 4 digits.")
+    phone: str | None = Field(
+        description="Masked: a mobile's first 3 and last 4 digits (138****8000), a landline's area code and "
+        "last 4 digits (0519****4321)."
+    )
+    address: str | None = Field(
+        default=None,
+        description="Only in the court's full view (the cases it holds, resolved or is asked to confirm); "
+        "elsewhere null: the holder sees it with POST /cases/{id}/contact-reveal.",
+    )
     is_government: bool
 
 
@@ -377,27 +398,3 @@ class EventOut(BaseModel):
 class EventPage(BaseModel):
     items: list[EventOut]
     next_cursor: str | None
-
-
-class EscalationTargetOut(BaseModel):
-    tier: Tier
-    label: str = Field(description="Where 上交 would send the case, in Chinese, e.g. 市级非诉讼服务中心")
-
-
-class CaseDetailOut(CaseOut):
-    """One case as the caller sees it, with what the caller may do on it now (app.cases.permissions)."""
-
-    allowed_actions: list[str] = Field(
-        description="The actions the caller may take now: dispatch, accept, decline, escalate, outcome, "
-        "withdraw, close, request_confirmation. An action not listed is refused (403 or 409)."
-    )
-    outcome_choices: list[str] = Field(
-        description="The outcomes the caller may record now (empty unless `outcome` is allowed)."
-    )
-    escalation_target: EscalationTargetOut | None = Field(
-        description="Where 上交 would send the case (null unless `escalate` is allowed)."
-    )
-    may_reveal_contact: bool = Field(
-        description="May the caller reveal the parties' full phones and addresses (POST …/contact-reveal)?"
-    )
-    may_read_contact_log: bool = Field(description="May the caller read the contact-reveal log?")

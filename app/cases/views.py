@@ -11,9 +11,10 @@ from fastapi.responses import Response
 from app.auth.scope import case_scope
 from app.cases import repository as repo
 from app.cases.action_views import case_response
+from app.cases.detail import CaseDetailOut
 from app.cases.intake import create_case
 from app.cases.presenter import masked_text, present_cases
-from app.cases.schemas import CaseDetailOut, CaseIn, CaseOut, CasePage, CategoryCode, EventOut, EventPage
+from app.cases.schemas import CaseIn, CaseOut, CasePage, CategoryCode, EventOut, EventPage
 from app.db import utcnow
 from app.deps import Context, HumanPrincipal, Session
 from app.errors import NotFound

@@ -53,6 +53,9 @@ async def test_village_mediator_registers_a_case(client, world):
         "outcome_choices": [],
         "escalation_target": None,
         "may_read_contact_log": False,
+        "holder": case["current_organization"],  # 承办: the village committee it was dispatched to
+        "agreement": None,
+        "confirmation": None,
     }
     assert {k: v for k, v in detail.items() if k in case} == case
     events = (await client.get(f"/api/v1/cases/{case['id']}/events", headers=headers)).json()["items"]

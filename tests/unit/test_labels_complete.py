@@ -7,9 +7,9 @@ import re
 import pytest
 
 from app.cases.lifecycle import EVENT_TYPES, Outcome
-from app.feed.outbox import ROUTED_AWAY
 from app.cases.permissions import RULES
 from app.confirmation.service import RECORDED_EVENTS
+from app.feed.outbox import ROUTED_AWAY
 from app.models import CaseStatus, ConfirmationStatus, OrgKind, PartyRole, Role, Tier
 from app.routing.engine import CATEGORIES, CITY_CHANNELS, RISK_LABELS
 from app.web import labels
