@@ -90,6 +90,8 @@ def case_body(now: datetime) -> dict[str, Any]:
         "received_at": (now - timedelta(minutes=30)).isoformat(timespec="seconds"),
         "risk_level": "low",
         "litigation_intended": False,
+        # The same two parties in every request: registered knowingly, as a mediator does after 仍然登记？
+        "confirm_duplicate": True,
         "town_code": "LY-LC",
         "village_code": MEDIATOR_ORG,
         "parties": [

@@ -110,6 +110,9 @@ def case_body(**overrides: Any) -> dict[str, Any]:
         "occurred_on": "2026-11-01",
         "risk_level": "low",
         "litigation_intended": False,
+        # Every test registers the same two neighbours again and again: say so, or each second registration
+        # would be a possible duplicate (409). tests/api/test_duplicates.py sends False.
+        "confirm_duplicate": True,
         "parties": [
             {
                 "role": "applicant",

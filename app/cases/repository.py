@@ -14,7 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app import prepared
 from app.cases import sql
 from app.cases.events import EventRows
-from app.models import Assignment, Case, CaseEvent, ConfirmationRequest, Organization, Party, SlaBreach
+from app.models import (
+    Assignment,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    ConfirmationRequest,
+    Organization,
+    Party,
+    SlaBreach,
+)
 
 
 async def orgs_by_codes(session: AsyncSession, codes: Iterable[str]) -> dict[str, Organization]:
@@ -189,3 +198,28 @@ async def cases_asking_confirmation(
         )
     )
     return set(found.scalars())
+
+
+OPEN_STATUSES = (CaseStatus.PENDING_DISPATCH, CaseStatus.DISPATCHED, CaseStatus.IN_MEDIATION)
+
+
+async def open_cases_naming(
+    session: AsyncSession, id_number_bidxs: Collection[str], received_since: datetime, limit: int = 10
+) -> list[tuple[str, str]]:
+    """(reference, status) of the open cases received since ``received_since`` that name a party with one
+    of these ID numbers, found by their blind index (never by decrypting)."""
+    if not id_number_bidxs:
+        return []
+    rows = await session.execute(
+        select(Case.reference, Case.status)
+        .join(Party, Party.case_id == Case.id)
+        .where(
+            Party.id_number_bidx.in_(list(id_number_bidxs)),
+            Case.status.in_(OPEN_STATUSES),
+            Case.received_at >= received_since,
+        )
+        .distinct()
+        .order_by(Case.reference)
+        .limit(limit)
+    )
+    return [(reference, status) for reference, status in rows]

@@ -183,6 +183,11 @@ class CaseIn(BaseModel):
     town_code: str | None = Field(default=None, max_length=40)
     village_code: str | None = Field(default=None, max_length=40)
     parties: list[PartyIn] = Field(min_length=2, max_length=50)
+    confirm_duplicate: StrictBool = Field(
+        default=False,
+        description="仍然登记: register although a party's ID number is in an open case of the last 90 days "
+        "(the answer without it is 409 `case.possible_duplicate` listing those cases).",
+    )
 
     @field_validator("category")
     @classmethod

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from app.cases import lifecycle
 from app.cases.lifecycle import EVENT_TYPES, Outcome
 from app.cases.permissions import RULES
 from app.confirmation.service import RECORDED_EVENTS
@@ -50,3 +51,7 @@ def test_every_event_type_on_the_timeline_has_a_label() -> None:
 def test_the_outcome_and_tier_filters_use_the_full_tables() -> None:
     assert labels.tier_label("supervision") == "司法行政（监督）"
     assert labels.OUTCOME_LABELS["confirmed_illegal"] == "确认违法"
+
+
+def test_the_api_says_the_states_as_the_pages_do() -> None:
+    assert lifecycle.STATUS_LABELS == labels.STATUS_LABELS
