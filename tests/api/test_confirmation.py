@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from app.calendar.workdays import SHANGHAI
+from app.feed.client import FEED_EVENT_TYPES, answer_confirmation
 from tests.api.test_feed import court, pull_all
 from tests.support import act, case_body, login
 
@@ -208,3 +209,18 @@ async def test_litigation_intended_routes_to_the_court_whose_outcomes_carry_its_
     ).json()
     r = await act(client, v01, village, "outcome", outcome="settled", court_case_number=CASE_NUMBER)
     assert r.status_code == 422 and r.json()["errors"][0]["code"] == "court_case_number.not_court"
+
+
+async def test_the_reference_client_answers_and_a_resend_answers_once(client, world):
+    v01 = await login(client, world, "lc_v01")
+    case = (await request(client, v01, await settled(client, world))).json()
+    items, _ = await pull_all(client, world, expect=1)
+    (item,) = [i for i in items if i["type"] == "case.confirmation_requested"]
+    assert item["type"] in FEED_EVENT_TYPES
+    key = f"confirmation-{item['data']['request_id']}"
+    kwargs = {"decision": "confirmed", "decided_on": today().isoformat(), "court_case_number": CASE_NUMBER}
+    first = await answer_confirmation(client, world.court_key, case["id"], idempotency_key=key, **kwargs)
+    again = await answer_confirmation(client, world.court_key, case["id"], idempotency_key=key, **kwargs)
+    assert first == again and first["status"] == "confirmed"
+    events = (await client.get(f"/api/v1/cases/{case['id']}/events", headers=v01)).json()["items"]
+    assert [e["type"] for e in events].count("case.confirmation_answered") == 1
