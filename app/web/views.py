@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import service as auth_service
@@ -25,9 +25,11 @@ from app.auth.views import client_address
 from app.db import utcnow
 from app.deps import Context, Session, csrf_key
 from app.errors import TooManyRequests, problem_response
+from app.pagination import InvalidCursor
 from app.validation import text_error
 from app.web import labels, queries
 from app.web.assets import serve_asset
+from app.web.inbox import InboxQuery, load_inbox
 from app.web.render import NO_STORE, page, signed_in, templates, to_login
 from app.web.session import (
     is_https,
@@ -123,15 +125,27 @@ async def logout(
 
 
 @router.get("/", response_class=HTMLResponse)
-async def my_cases(request: Request, session: Session) -> Response:
+async def my_cases(
+    request: Request,
+    session: Session,
+    ctx: Context,
+    tab: Annotated[str | None, Query(max_length=20)] = None,
+    q: Annotated[str, Query(max_length=100)] = "",
+    status: Annotated[str, Query(max_length=30)] = "",
+    category: Annotated[str, Query(max_length=30)] = "",
+    cursor: Annotated[str | None, Query(max_length=600)] = None,
+) -> Response:
     principal = await signed_in(request, session)
     if isinstance(principal, Response):
         return principal
-    cases = await queries.my_cases(session, principal)
-    now = datetime.now(UTC)
-    for case in cases:
-        case["sla"] = labels.sla_mark(case, now)
-    return page(request, principal, "cases.html", cases=cases, sla_labels=labels.SLA_LABELS)
+    query = InboxQuery(tab=tab, q=q, status=status, category=category, cursor=cursor or None)
+    try:
+        inbox = await load_inbox(session, principal, query, ctx.blind_index, csrf_key(ctx))
+    except InvalidCursor:
+        return RedirectResponse("/m/", status_code=303)
+    return page(
+        request, principal, "cases.html", inbox=inbox, query=query, status_labels=labels.STATUS_LABELS
+    )
 
 
 @router.get("/cases/new", response_class=HTMLResponse)
