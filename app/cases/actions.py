@@ -307,7 +307,15 @@ async def withdraw(
     loaded.assignment = None
 
 
-def close(principal: Principal, loaded: Loaded, follow_up_note: str, now: datetime) -> None:
+def close(
+    principal: Principal,
+    loaded: Loaded,
+    follow_up_note: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """resolved → closed after the follow-up visit; ``detail``: the visit's date and whether the agreement
+    was performed, kept on the audit event."""
     case = loaded.case
     may = supervises_town(principal, case.town_org_id) or principal.organization_id in (
         case.resolved_org_id,
@@ -315,5 +323,5 @@ def close(principal: Principal, loaded: Loaded, follow_up_note: str, now: dateti
     )
     if not may:
         raise _refuse("close")
-    transition(loaded, Action.CLOSE, Actor.of(principal), now, reason=follow_up_note)
+    transition(loaded, Action.CLOSE, Actor.of(principal), now, reason=follow_up_note, data=detail)
     case.closed_at = now
