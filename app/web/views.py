@@ -7,7 +7,6 @@ through the JSON API (``POST /api/v1/cases`` with the session cookie, ``X-CSRF-T
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -29,7 +28,8 @@ from app.pagination import InvalidCursor
 from app.validation import text_error
 from app.web import labels, queries
 from app.web.assets import serve_asset
-from app.web.inbox import InboxQuery, load_inbox
+from app.web.case_page import holder_line, load_case_page
+from app.web.inbox import InboxQuery, load_inbox, parse_case_id
 from app.web.render import NO_STORE, page, signed_in, templates, to_login
 from app.web.session import (
     is_https,
@@ -162,12 +162,20 @@ async def case_page(case_id: str, request: Request, session: Session) -> Respons
     principal = await signed_in(request, session)
     if isinstance(principal, Response):
         return principal
-    try:
-        found = await queries.case_detail(session, principal, uuid.UUID(case_id))
-    except ValueError:
-        found = None
+    wanted = parse_case_id(case_id)
+    found = await load_case_page(session, principal, wanted) if wanted else None
     if found is None:
         return page(request, principal, "missing.html", status=404)
-    case, timeline = found
+    case = found.case
     case["sla"] = labels.sla_mark(case, datetime.now(UTC))
-    return page(request, principal, "detail.html", case=case, timeline=timeline, sla_labels=labels.SLA_LABELS)
+    return page(
+        request,
+        principal,
+        "detail.html",
+        case=case,
+        timeline=found.timeline,
+        abilities=found.abilities,
+        agreement=found.agreement,
+        holder=holder_line(case),
+        status_labels=labels.STATUS_LABELS,
+    )
