@@ -1,8 +1,8 @@
 """What the case page (/m/cases/{id}) shows: the case, its timeline in words, the agreement, and the actions
 this person may take on it now.
 
-The actions come from one place, ``abilities`` (what ``GET /api/v1/cases/{id}`` calls ``allowed_actions``):
-the page offers those and no others, and the API refuses anything else anyway.
+The actions come from ``app.cases.permissions.abilities``, the same answer ``GET /api/v1/cases/{id}`` gives
+as ``allowed_actions``: the page offers those and no others, and the API refuses anything else anyway.
 """
 
 from __future__ import annotations
@@ -11,80 +11,26 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.auth.scope import case_scope, supervises_town
+from app.auth.scope import case_scope
 from app.cases import repository as repo
-from app.cases.actions import ESCALATION_SELECTORS
-from app.cases.lifecycle import Action as LifecycleAction
-from app.cases.lifecycle import escalation_tier, next_status, outcomes_for
+from app.cases.permissions import CaseAbilities, abilities, resolved_agreement
 from app.cases.presenter import masked_text, present_cases
-from app.models import Assignment, Case, CaseStatus, Organization
-from app.routing.engine import target_label
+from app.models import CaseStatus
 from app.web import labels
 
 # The order the page offers them in; dispatch is the supervisors' workspace's.
 PAGE_ACTIONS = ("accept", "decline", "outcome", "escalate", "withdraw", "close", "request_confirmation")
 
 
-@dataclass(frozen=True)
-class Abilities:
-    actions: tuple[str, ...] = ()
-    outcomes: tuple[str, ...] = ()
-    escalation: dict[str, str] | None = None  # {tier, label}
-    may_reveal_contact: bool = False
-    may_read_contact_log: bool = False
-
-
 @dataclass
 class CasePage:
     case: dict[str, Any]
     timeline: list[dict[str, Any]]
-    abilities: Abilities
+    abilities: CaseAbilities
     agreement: dict[str, Any] = field(default_factory=dict)
-
-
-async def abilities(session: AsyncSession, principal: Principal, case: Case) -> Abilities:
-    """Who may do what on this case now, by the same rules app.cases.actions enforces.
-
-    Interim, until app.cases.permissions.abilities (the API's allowed_actions) is in main: then this
-    becomes a call to it. Contact reveal and the confirmation request need endpoints that arrive with it,
-    so they are not offered here yet.
-    """
-    assignment = (
-        await session.execute(
-            select(Assignment).where(Assignment.case_id == case.id, Assignment.ended_at.is_(None))
-        )
-    ).scalar_one_or_none()
-    holder = assignment is not None and assignment.organization_id == principal.organization_id
-    supervisor = supervises_town(principal, case.town_org_id)
-    may: dict[str, bool] = {
-        "accept": holder,
-        "decline": holder,
-        "escalate": holder and assignment is not None and escalation_tier(assignment.tier) is not None,
-        "outcome": holder,
-        "withdraw": supervisor
-        or holder
-        or (assignment is None and case.intake_org_id == principal.organization_id),
-        "close": supervisor or principal.organization_id in (case.resolved_org_id, case.intake_org_id),
-    }
-    allowed = tuple(
-        a for a in PAGE_ACTIONS if may.get(a) and next_status(LifecycleAction(a), case.status) is not None
-    )
-    outcomes: tuple[str, ...] = ()
-    escalation = None
-    if assignment is not None and holder:
-        org = (
-            await session.execute(select(Organization).where(Organization.id == assignment.organization_id))
-        ).scalar_one()
-        outcomes = tuple(o.value for o in sorted(outcomes_for(assignment.tier, org.channel)))
-        to_tier = escalation_tier(assignment.tier)
-        if to_tier is not None:
-            selector, channel = ESCALATION_SELECTORS[to_tier]
-            escalation = {"tier": to_tier, "label": target_label(to_tier, selector, channel, case.category)}
-    return Abilities(actions=allowed, outcomes=outcomes, escalation=escalation)
 
 
 def _outcome_order(code: str) -> int:
@@ -98,9 +44,9 @@ async def load_case_page(session: AsyncSession, principal: Principal, case_id: u
         return None
     (out,) = await present_cases(session, [case])
     found = await abilities(session, principal, case)
-    found = Abilities(
-        actions=found.actions,
-        outcomes=tuple(sorted(found.outcomes, key=_outcome_order)),
+    offered = CaseAbilities(
+        actions=[a for a in PAGE_ACTIONS if a in found.actions],
+        outcomes=sorted(found.outcomes, key=_outcome_order),
         escalation=found.escalation,
         may_reveal_contact=found.may_reveal_contact,
         may_read_contact_log=found.may_read_contact_log,
@@ -108,24 +54,9 @@ async def load_case_page(session: AsyncSession, principal: Principal, case_id: u
     return CasePage(
         case=out.model_dump(),
         timeline=await timeline(session, case_id),
-        abilities=found,
-        agreement=await agreement_of(session, case),
+        abilities=offered,
+        agreement=await resolved_agreement(session, case) if case.outcome else {},
     )
-
-
-async def agreement_of(session: AsyncSession, case: Case) -> dict[str, Any]:
-    """The recorded outcome's details (agreement type, amount, performed, effective date), if any."""
-    if case.outcome is None:
-        return {}
-    row = (
-        await session.execute(
-            select(Assignment)
-            .where(Assignment.case_id == case.id, Assignment.end_reason.in_(["resolved", "withdrawn"]))
-            .order_by(Assignment.ended_at.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-    return dict(row.outcome_detail or {}) if row is not None else {}
 
 
 def _yes_no(value: Any, yes: str, no: str) -> str | None:
