@@ -87,7 +87,9 @@ async def test_a_village_committee_works_its_own_case_from_intake_to_follow_up(p
     await page.get_by_role("button", name="回访结案").click()
     await expect(page.locator("#case-status")).to_contain_text("已归档")
     await expect(page.locator(".timeline")).to_contain_text("回访日期 2026-12-01，协议已履行")
-    assert await page.locator("form.act").count() == 0
+    # Closed: what remains is the parties' right to judicial confirmation of the written agreement.
+    offered = await page.locator("form.act").evaluate_all("fs => fs.map(f => f.dataset.action)")
+    assert offered == ["request_confirmation"]
     await page.goto("/m/?tab=done")
     await expect(page.locator("#case-list")).to_contain_text(reference)
 
