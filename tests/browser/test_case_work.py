@@ -196,3 +196,33 @@ async def test_a_failed_send_keeps_what_was_typed_and_the_resend_reuses_the_key(
     await page.wait_for_url("**done=escalate")
     assert len(keys) == 2 and keys[0] == keys[1]
     assert await events_of_type(app, "case.escalated") == 1
+
+
+async def test_after_an_offline_submit_the_waiting_message_has_focus_and_is_in_view(page, context):
+    await sign_in(page, "lc_v01")
+    await fill_case(page)
+    await context.set_offline(True)
+    await submit(page)
+    state = page.locator("#state")
+    await expect(state).to_contain_text("待发送")
+    assert await page.evaluate("document.activeElement.id") == "state"
+    box = await state.bounding_box()
+    viewport = page.viewport_size
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
+    await context.set_offline(False)
+
+
+async def test_a_supervisor_reads_the_case_and_its_pages_pass_axe_at_360_px(page, client, world, artifacts):
+    case = await api_case(client, world)
+    await sign_in(page, "lc_sfs")
+    await expect(page.locator("main")).not_to_contain_text("登记新纠纷")
+    await open_case(page, case["reference"])
+    # The town's justice office supervises: it may withdraw, not accept on the committee's behalf.
+    offered = await page.locator("form.act").evaluate_all("fs => fs.map(f => f.dataset.action)")
+    assert "accept" not in offered and "decline" not in offered
+    assert await serious_violations(page) == []
+    await page.set_viewport_size({"width": 360, "height": 740})
+    for path in ("/m/", f"/m/cases/{case['id']}", "/m/?q=" + case["reference"]):
+        await page.goto(path)
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 360, path
+        assert await serious_violations(page) == [], path
