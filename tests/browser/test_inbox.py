@@ -1,4 +1,4 @@
-"""The inbox (/m/) through httpx: tabs and counts per role, exact search, filters, keyset pages without a cap."""
+"""The inbox (/m/) through httpx: tabs and counts per role, exact search, filters, keyset pages, no cap."""
 
 from __future__ import annotations
 
