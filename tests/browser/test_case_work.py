@@ -58,7 +58,7 @@ async def test_a_village_committee_works_its_own_case_from_intake_to_follow_up(p
     await page.wait_for_url("**/m/cases/*")
     await expect(page.locator(".timeline")).to_contain_text("系统自动分派 → 八字桥社区人民调解委员会")
     assert await serious_violations(page) == []
-    await screenshot(page, artifacts, "m-case-incoming")
+    await screenshot(page, artifacts, "m-case-incoming", at="h1")
     await page.get_by_role("button", name="受理").click()
     await expect(page.locator("#case-status")).to_have_text("调解中")
     await expect(page.locator("#action-state")).to_have_text("已受理。")
@@ -70,7 +70,7 @@ async def test_a_village_committee_works_its_own_case_from_intake_to_follow_up(p
     await page.get_by_label("已履行").first.check()
     await page.fill("#outcome-note", "双方当场签订协议。")
     assert await serious_violations(page) == []
-    await screenshot(page, artifacts, "m-case-outcome")
+    await screenshot(page, artifacts, "m-case-outcome", at="#work-title")
     await page.get_by_role("button", name="保存调解结果").click()
     await expect(page.locator("#case-status")).to_contain_text("已办结（调解成功）")
     agreement = page.locator("#agreement")
@@ -83,7 +83,7 @@ async def test_a_village_committee_works_its_own_case_from_intake_to_follow_up(p
     await page.fill("#close-visited_on", "2026-12-01")
     await page.locator("#box-close").get_by_label("已履行").check()
     await page.fill("#close-follow_up_note", "回访：协议已履行，双方关系和睦。")
-    await screenshot(page, artifacts, "m-case-close")
+    await screenshot(page, artifacts, "m-case-close", at="#agreement")
     await page.get_by_role("button", name="回访结案").click()
     await expect(page.locator("#case-status")).to_contain_text("已归档")
     await expect(page.locator(".timeline")).to_contain_text("回访日期 2026-12-01，协议已履行")
@@ -95,7 +95,7 @@ async def test_a_village_committee_works_its_own_case_from_intake_to_follow_up(p
 
 
 async def test_a_town_station_declines_with_a_reason_and_the_case_waits_for_dispatch(
-    page, client, world, app
+    page, client, world, app, artifacts
 ):
     # Over the village's amount threshold: routed to the town station.
     case = await api_case(client, world, claim_amount="80000.00")
@@ -108,6 +108,8 @@ async def test_a_town_station_declines_with_a_reason_and_the_case_waits_for_disp
     await expect(page.locator("#decline-err-reason")).to_contain_text("退回理由")
     await page.get_by_label("不属于本组织受理范围").check()
     await page.fill("#decline-reason_text", "涉及跨镇土地，请司法所另行分派")
+    assert await serious_violations(page) == []
+    await screenshot(page, artifacts, "m-case-decline", at="#work-title")
     await page.get_by_role("button", name="确认退回").click()
     await page.wait_for_url("**done=decline")
     # Back to 待分派 with nobody holding it (the decliner is skipped; nobody else qualifies at once).
@@ -121,7 +123,7 @@ async def test_a_town_station_declines_with_a_reason_and_the_case_waits_for_disp
 
 
 async def test_two_browsers_the_second_gets_the_conflict_message_and_nothing_changes_twice(
-    browser, live_server, page, client, world, app
+    browser, live_server, page, client, world, app, artifacts
 ):
     from tests.browser.conftest import PHONE
 
@@ -142,6 +144,9 @@ async def test_two_browsers_the_second_gets_the_conflict_message_and_nothing_cha
     await expect(conflict).to_be_visible()
     await expect(conflict).to_contain_text("案件已被他人更新，请刷新后重试")
     await expect(page.locator("#conflict-state")).to_contain_text("调解中")
+    await expect(page.locator("#case-status")).to_have_text("调解中")
+    assert await serious_violations(page) == []
+    await screenshot(page, artifacts, "m-case-conflict", at="h1")
     assert await events_of_type(app, "case.accepted") == 1
 
 

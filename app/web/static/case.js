@@ -117,6 +117,10 @@
         var status = c ? c.status : problem && problem.current_status;
         var holder = c && c.current_organization ? "，承办：" + c.current_organization.name : "";
         line.textContent = status ? "当前状态：" + (STATUSES[status] || status) + holder : "";
+        // The facts below say the same, not what the page was rendered with.
+        if (status) document.getElementById("case-status").textContent = STATUSES[status] || status;
+        if (c) document.getElementById("holder").textContent = c.current_organization
+          ? c.current_organization.name : (c.status === "pending_dispatch" ? "待分派" : "—");
       }, function () { line.textContent = ""; });
     box.focus();
     box.scrollIntoView({ block: "center" });
@@ -209,6 +213,15 @@
     if (!form) return;
     ev.preventDefault();
     send(form);
+  });
+  // A message about a field goes once the field is being corrected.
+  document.addEventListener("input", function (ev) {
+    var form = ev.target.form;
+    if (!form || !form.classList.contains("act")) return;
+    var field = ev.target.name === "reason_choice" || ev.target.name === "reason_text" ? "reason" : ev.target.name;
+    var box = errBox(form, field);
+    if (box) box.textContent = "";
+    ev.target.removeAttribute("aria-invalid");
   });
   document.addEventListener("change", function (ev) {
     if (ev.target.name !== "outcome") return;
