@@ -283,6 +283,12 @@
             li.appendChild(addr);
             list.appendChild(li);
           });
+          if (data.notice) {
+            var note = document.createElement("li");
+            note.className = "hint";
+            note.textContent = data.notice;
+            list.appendChild(note);
+          }
           list.hidden = false;
           reveal.hidden = true;
         });
@@ -303,10 +309,10 @@
         ul.className = "log";
         rows.forEach(function (row) {
           var li = document.createElement("li");
-          var when = new Date(row.at);
+          var when = new Date(row.revealed_at);
           li.textContent = when.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) + " · " +
-            (row.user || "") + (row.organization ? "（" + (row.organization.name || row.organization) + "）" : "") +
-            " · " + (row.fields || []).map(function (f) { return { phone: "电话", address: "住址", id_number: "身份证号" }[f] || f; }).join("、");
+            (row.user || "") + (row.organization ? "（" + row.organization.name + "）" : "") +
+            " · " + (row.fields || []).map(function (f) { return { phone: "电话", address: "住址" }[f] || f; }).join("、");
           ul.appendChild(li);
         });
         log.appendChild(ul);
