@@ -30,7 +30,7 @@ from app.web import labels, queries
 from app.web.assets import serve_asset
 from app.web.case_page import holder_line, load_case_page
 from app.web.inbox import InboxQuery, load_inbox, parse_case_id
-from app.web.render import NO_STORE, page, signed_in, templates, to_login
+from app.web.render import NO_STORE, can_register, page, signed_in, templates, to_login
 from app.web.session import (
     is_https,
     login_csrf_valid,
@@ -153,6 +153,9 @@ async def new_case(request: Request, session: Session) -> Response:
     principal = await signed_in(request, session)
     if isinstance(principal, Response):
         return principal
+    if not can_register(principal):
+        # Said at once, not after a form whose draft could never be sent.
+        return page(request, principal, "cannot_register.html", status=403)
     defaults = await queries.intake_defaults(session, principal)
     return page(request, principal, "new.html", defaults=defaults)
 

@@ -108,3 +108,9 @@ async def test_a_supervisor_is_not_offered_registration_and_sees_the_town_by_sta
     assert "登记新纠纷" not in home and 'href="/m/cases/new"' not in home
     assert 'id="tab-registered"' not in home
     assert tab_count(home, "incoming") == 1
+
+
+async def test_the_new_case_form_tells_a_supervisor_at_once_that_they_cannot_register(client, world):
+    await web_login(client, "lc_sfs")
+    r = await client.get("/m/cases/new")
+    assert r.status_code == 403 and "不能登记纠纷" in r.text and 'id="intake"' not in r.text
