@@ -60,7 +60,13 @@ def _tab_condition(principal: Principal, tab: str) -> ColumnElement[bool]:
             "mediating": and_(Case.status == CaseStatus.IN_MEDIATION, Case.current_org_id == org),
             "follow_up": mine_to_follow_up,
             "registered": Case.intake_org_id == org,
-            "done": and_(Case.status.in_([CaseStatus.RESOLVED, CaseStatus.CLOSED]), ~mine_to_follow_up),
+            # What it resolved or registered, finished (its own follow-ups wait in 待回访). Said with
+            # the organization's own columns, so that the count needs no scan of every closed case.
+            "done": and_(
+                Case.status.in_([CaseStatus.RESOLVED, CaseStatus.CLOSED]),
+                or_(Case.resolved_org_id == org, Case.intake_org_id == org),
+                ~mine_to_follow_up,
+            ),
         }[tab]
     return {
         "incoming": Case.status.in_([CaseStatus.PENDING_DISPATCH, CaseStatus.DISPATCHED]),
