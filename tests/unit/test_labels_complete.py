@@ -45,3 +45,14 @@ def test_every_event_type_on_the_timeline_has_a_label() -> None:
 def test_the_outcome_and_tier_filters_use_the_full_tables() -> None:
     assert labels.tier_label("supervision") == "司法行政（监督）"
     assert labels.OUTCOME_LABELS["confirmed_illegal"] == "确认违法"
+
+
+def test_every_action_and_inbox_tab_the_pages_show_has_a_label() -> None:
+    from app.cases.permissions import RULES
+    from app.web.case_page import PAGE_ACTIONS
+    from app.web.inbox import TABS
+
+    actions = [str(a) for a in RULES] + list(PAGE_ACTIONS)
+    missing = [a for a in actions if not CJK.search(labels.ACTION_LABELS.get(a, ""))]
+    missing += [t for t in TABS if not CJK.search(labels.TAB_LABELS.get(t, ""))]
+    assert missing == [], f"actions or tabs without a Chinese label: {missing}"
