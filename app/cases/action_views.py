@@ -32,6 +32,7 @@ from app.deps import Context, HumanPrincipal, Session
 from app.errors import DomainError, FieldError, PreconditionFailed, ValidationFailed
 from app.idempotency import Replay, check_key, claim, complete, fingerprint
 from app.models import Case
+from app.sla import extension
 
 router = APIRouter(prefix="/cases", tags=["case lifecycle"])
 
@@ -79,6 +80,11 @@ class OutcomeIn(_Action):
 
     def detail(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude={"version", "outcome"}, exclude_none=True)
+
+
+class ExtendIn(_Action):
+    reason: str = Field(min_length=2, max_length=1000, description="e.g. 经双方当事人同意继续调解")
+    days: int = Field(ge=1, le=366, description="1 to the clock rule's maximum (30 by default)")
 
 
 class CloseIn(_Action):
@@ -224,7 +230,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec(
             "accept",
             NoteIn,
-            lambda s, p, c, b, now: actions.accept(p, c, b.note, now),
+            lambda s, p, c, b, now: actions.accept(s, p, c, b.note, now),
             "受理: the assignee takes it on.",
         ),
         ActionSpec(
@@ -258,6 +264,12 @@ ACTIONS: dict[str, ActionSpec] = {
             CloseIn,
             lambda s, p, c, b, now: actions.close(p, c, b.follow_up_note, now, b.detail()),
             "归档: after the follow-up visit (回访), with its note.",
+        ),
+        ActionSpec(
+            "extend",
+            ExtendIn,
+            lambda s, p, c, b, now: extension.extend(s, p, c, b.reason, b.days, now),
+            "延期: extend the mediation period once, with both parties' consent; the state stays.",
         ),
     ]
 }

@@ -133,6 +133,7 @@ RULES: dict[str, Rule] = {
     Action.OUTCOME: is_holder,
     Action.WITHDRAW: may_withdraw,
     Action.CLOSE: may_close,
+    Action.EXTEND: is_holder,
     REQUEST_CONFIRMATION: may_request_confirmation,
 }
 

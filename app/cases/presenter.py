@@ -21,7 +21,7 @@ from app.cases.schemas import (
     PartyOut,
     RoutingOut,
 )
-from app.models import Assignment, Case, Organization, Party, SlaBreach
+from app.models import Assignment, Case, Organization, Party, SlaClock
 from app.pii.contexts import ID_CONTEXT, PHONE_CONTEXT
 from app.pii.crypto import FieldCipher
 from app.pii.free_text import mask_free_text
@@ -70,14 +70,14 @@ def assignment_out(a: Assignment, orgs: Mapping[int, Organization]) -> Assignmen
     )
 
 
-def breach_out(b: SlaBreach | None) -> CaseBreachOut | None:
-    if b is None:
+def breach_out(b: SlaClock | None) -> CaseBreachOut | None:
+    if b is None or b.breached_at is None:
         return None
     return CaseBreachOut(
         due_at=b.due_at,
-        recorded_at=b.recorded_at,
-        open=b.closed_at is None,
-        closed_at=b.closed_at,
+        recorded_at=b.breached_at,
+        open=b.stopped_at is None,
+        closed_at=b.stopped_at,
         lateness_hours=None if b.lateness_seconds is None else round(b.lateness_seconds / 3600, 1),
         lateness_working_days=b.lateness_working_days,
     )
@@ -88,7 +88,7 @@ def case_out(
     parties: Sequence[Party],
     orgs: Mapping[int, Organization],
     assignment: Assignment | None,
-    breach: SlaBreach | None = None,
+    breach: SlaClock | None = None,
     reveal: FieldCipher | None = None,
 ) -> CaseOut:
     """``reveal``: decrypt ID numbers and phones and leave free text as written, for the roles that must

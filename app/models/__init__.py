@@ -15,7 +15,7 @@ from app.models.feed import FeedConsumer, FeedEvent
 from app.models.identity import ApiClient, ApiClientKey, AuthToken, LoginAttempt, Role, User
 from app.models.organization import Organization, OrgKind, Tier
 from app.models.routing import RoutingRuleSet
-from app.models.sla import CalendarYear, SlaBreach
+from app.models.sla import CalendarYear, ClockKind, ClockUnit, SlaClock, SlaClockRuleSet
 
 __all__ = [
     "ApiClient",
@@ -28,6 +28,8 @@ __all__ = [
     "CaseEvent",
     "CaseReferenceCounter",
     "CaseStatus",
+    "ClockKind",
+    "ClockUnit",
     "FeedConsumer",
     "FeedEvent",
     "IdempotencyKey",
@@ -38,7 +40,8 @@ __all__ = [
     "PartyRole",
     "Role",
     "RoutingRuleSet",
-    "SlaBreach",
+    "SlaClock",
+    "SlaClockRuleSet",
     "Tier",
     "User",
 ]

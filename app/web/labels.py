@@ -234,3 +234,22 @@ def explain(text: str | None) -> str:
         return ""
     text = _RULE_PREFIX.sub(lambda m: f"依据“{m.group(1)}”：", text)
     return _TIER_IN_TEXT.sub(lambda m: f"（{tier_label(m.group(1))}）", text)
+
+
+# --- SLA clocks (issue #13) -------------------------------------------------------------------------------
+CLOCK_LABELS: dict[str, str] = {"dispatch": "分派期限", "acceptance": "受理期限", "mediation": "调解期限"}
+CLOCK_UNIT_LABELS: dict[str, str] = {"working_days": "工作日", "calendar_days": "自然日"}
+# Why a clock stopped (SlaClock.stopped_by).
+CLOCK_STOP_LABELS: dict[str, str] = {
+    "dispatched": "已分派",
+    "accepted": "已受理",
+    "declined": "已退回",
+    "escalated": "已上交",
+    "resolved": "已办结",
+    "withdrawn": "已撤回",
+}
+EVENT_LABELS["mediation_extended"] = "延期调解"
+
+
+def clock_label(kind: str | None) -> str:
+    return CLOCK_LABELS.get(kind or "", kind or "—")
