@@ -18,11 +18,21 @@ from app.auth.scope import case_scope
 from app.cases import repository as repo
 from app.cases.permissions import CaseAbilities, abilities, resolved_agreement
 from app.cases.presenter import masked_text, present_cases
-from app.models import CaseStatus
+from app.models import CaseStatus, SlaClock
 from app.web import labels
+from app.web.inbox import running_clocks
 
 # The order the page offers them in; dispatch is the supervisors' workspace's.
-PAGE_ACTIONS = ("accept", "decline", "outcome", "escalate", "withdraw", "close", "request_confirmation")
+PAGE_ACTIONS = (
+    "accept",
+    "decline",
+    "outcome",
+    "extend",
+    "escalate",
+    "withdraw",
+    "close",
+    "request_confirmation",
+)
 
 
 @dataclass
@@ -31,6 +41,7 @@ class CasePage:
     timeline: list[dict[str, Any]]
     abilities: CaseAbilities
     agreement: dict[str, Any] = field(default_factory=dict)
+    clock: SlaClock | None = None  # the running one, if any
 
 
 def _outcome_order(code: str) -> int:
@@ -56,6 +67,7 @@ async def load_case_page(session: AsyncSession, principal: Principal, case_id: u
         timeline=await timeline(session, case_id),
         abilities=offered,
         agreement=await resolved_agreement(session, case) if case.outcome else {},
+        clock=(await running_clocks(session, [case.id])).get(case.id),
     )
 
 

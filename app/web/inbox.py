@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
@@ -20,7 +20,7 @@ from app.auth.principal import Principal
 from app.auth.scope import case_scope
 from app.calendar.workdays import SHANGHAI
 from app.cases.presenter import present_cases
-from app.models import Case, CaseStatus, Party, Role
+from app.models import Case, CaseStatus, ClockKind, Party, Role, SlaClock
 from app.pagination import CASES, Keyset
 from app.pii.contexts import ID_CONTEXT
 from app.pii.crypto import BlindIndex
@@ -140,8 +140,20 @@ async def load_inbox(
         tabs=[(t, labels.TAB_LABELS[t], counts[t]) for t in tabs],
         next_cursor=next_cursor,
     )
-    inbox.cards = [card(c.model_dump()) for c in await present_cases(session, cases)]
+    clocks = await running_clocks(session, [c.id for c in cases])
+    now = datetime.now(SHANGHAI)
+    inbox.cards = [card(c.model_dump(), clocks.get(c.id), now) for c in await present_cases(session, cases)]
     return inbox
+
+
+async def running_clocks(session: AsyncSession, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, SlaClock]:
+    """Each case's running clock (at most one: dispatch, then acceptance, then mediation)."""
+    if not case_ids:
+        return {}
+    rows = await session.execute(
+        select(SlaClock).where(SlaClock.case_id.in_(case_ids), SlaClock.stopped_at.is_(None))
+    )
+    return {clock.case_id: clock for clock in rows.scalars()}
 
 
 def place_name(org: dict[str, Any] | None) -> str:
@@ -154,27 +166,24 @@ def place_name(org: dict[str, Any] | None) -> str:
 def _days_since(value: datetime | None, now: datetime) -> int | None:
     if value is None:
         return None
+    if value.tzinfo is None:  # stored as UTC
+        value = value.replace(tzinfo=UTC)
     return (now.astimezone(SHANGHAI).date() - value.astimezone(SHANGHAI).date()).days
 
 
-def clock_line(case: dict[str, Any], now: datetime) -> str:
-    """The one clock that matters now, as a card says it. The 分派期限 only while waiting for dispatch."""
+def clock_line(case: dict[str, Any], clock: SlaClock | None, now: datetime) -> str:
+    """The one clock that matters now, as a card says it: the running one (the 分派期限 only while the case
+    waits for dispatch), or what the case is waiting for once no clock runs."""
+    provisional = "（暂定）" if clock is not None and clock.due_provisional else ""
+    if clock is not None and clock.kind == ClockKind.MEDIATION:
+        days = _days_since(clock.started_at, now)
+        since = f"调解已 {days} 天" if days else "今日受理"
+        return f"{since} · 调解期限 {labels.local_time(clock.due_at)}{provisional}"
+    if clock is not None:
+        return f"{labels.clock_label(clock.kind)} {labels.local_time(clock.due_at)}{provisional}"
     status = case["status"]
-    assignment = case.get("current_assignment") or {}
     if status == CaseStatus.PENDING_DISPATCH:
-        if case.get("dispatch_due_at") is None:
-            return "待分派"
-        provisional = "（暂定）" if case.get("dispatch_due_provisional") else ""
-        return f"分派期限 {labels.local_time(case['dispatch_due_at'])}{provisional}"
-    if status == CaseStatus.DISPATCHED:
-        acceptance_due = assignment.get("acceptance_due_at")
-        if acceptance_due is not None:
-            return f"受理期限 {labels.local_time(acceptance_due)}"
-        days = _days_since(assignment.get("dispatched_at"), now)
-        return f"已分派 {days} 天，待受理" if days else "今日分派，待受理"
-    if status == CaseStatus.IN_MEDIATION:
-        days = _days_since(assignment.get("accepted_at"), now)
-        return f"调解已 {days} 天" if days else "今日受理"
+        return "待分派"
     if status == CaseStatus.RESOLVED:
         due = case.get("judicial_confirmation_due_on")
         if case.get("outcome") == "settled" and due:
@@ -183,7 +192,19 @@ def clock_line(case: dict[str, Any], now: datetime) -> str:
     return labels.case_status_label(case)
 
 
-def card(case: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+def clock_mark(clock: SlaClock | None, now: datetime) -> str | None:
+    """已超期 / 即将超期 for the running clock only: it disappears when that clock stops."""
+    if clock is None:
+        return None
+    due = clock.due_at if clock.due_at.tzinfo else clock.due_at.replace(tzinfo=UTC)
+    if clock.breached_at is not None or now > due:
+        return "late"
+    if due - now <= labels.AT_RISK_WINDOW:
+        return "at_risk"
+    return None
+
+
+def card(case: dict[str, Any], clock: SlaClock | None = None, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(SHANGHAI)
     applicants = "、".join(p["name"] for p in case["parties"] if p["role"] == "applicant")
     respondents = "、".join(p["name"] for p in case["parties"] if p["role"] == "respondent")
@@ -194,8 +215,8 @@ def card(case: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
         "names": f"{applicants} 与 {respondents}",
         "place": " ".join(filter(None, [place_name(case["town"]), place_name(case.get("village"))])),
         "status": labels.case_status_label(case),
-        "clock": clock_line(case, now),
-        "sla": labels.sla_mark(case, now),
+        "clock": clock_line(case, clock, now),
+        "sla": clock_mark(clock, now),
     }
 
 

@@ -59,6 +59,7 @@ templates.env.filters.update(
     money=labels.money,
     case_status=labels.case_status_label,
     explain=labels.explain,
+    clock=labels.clock_label,
 )
 
 

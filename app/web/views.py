@@ -29,7 +29,7 @@ from app.validation import text_error
 from app.web import labels, queries
 from app.web.assets import serve_asset
 from app.web.case_page import holder_line, load_case_page
-from app.web.inbox import InboxQuery, load_inbox, parse_case_id
+from app.web.inbox import InboxQuery, clock_mark, load_inbox, parse_case_id
 from app.web.render import NO_STORE, can_register, page, signed_in, templates, to_login
 from app.web.session import (
     is_https,
@@ -170,7 +170,7 @@ async def case_page(case_id: str, request: Request, session: Session) -> Respons
     if found is None:
         return page(request, principal, "missing.html", status=404)
     case = found.case
-    case["sla"] = labels.sla_mark(case, datetime.now(UTC))
+    case["sla"] = clock_mark(found.clock, datetime.now(UTC))
     return page(
         request,
         principal,
@@ -180,5 +180,6 @@ async def case_page(case_id: str, request: Request, session: Session) -> Respons
         abilities=found.abilities,
         agreement=found.agreement,
         holder=holder_line(case),
+        clock=found.clock,
         status_labels=labels.STATUS_LABELS,
     )

@@ -231,3 +231,28 @@ async def test_a_supervisor_reads_the_case_and_its_pages_pass_axe_at_360_px(page
         await page.goto(path)
         assert await page.evaluate("document.documentElement.scrollWidth") <= 360, path
         assert await serious_violations(page) == [], path
+
+
+async def test_the_mediation_period_is_extended_once_and_the_cards_show_the_running_clock(
+    page, client, world
+):
+    case = await api_case(client, world)
+    await sign_in(page, "lc_v01")
+    await expect(page.locator("#case-list")).to_contain_text("受理期限")
+    headers = await login(client, world, "lc_v01")
+    await act(client, headers, case, "accept")
+    await page.goto("/m/?tab=mediating")
+    await expect(page.locator("#case-list")).to_contain_text("调解期限")
+    await open_case(page, case["reference"])
+    before = await page.locator("#clock").inner_text()
+    await page.locator("#box-extend summary").click()
+    await page.fill("#extend-days", "15")
+    await page.get_by_role("button", name="确认延期").click()
+    await page.wait_for_url("**done=extend")
+    await expect(page.locator("#clock")).to_contain_text("已延期 15 天")
+    assert await page.locator("#clock").inner_text() != before
+    await expect(page.locator(".timeline")).to_contain_text("延期调解")
+    # Once only: a second try is refused, said on the form, and nothing is lost.
+    await page.locator("#box-extend summary").click()
+    await page.get_by_role("button", name="确认延期").click()
+    await expect(page.locator("#box-extend .form-err")).to_contain_text("已延期过一次")

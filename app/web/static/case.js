@@ -29,7 +29,10 @@
     "outcome.not_allowed_here": "本组织不能记录这种结果",
     "agreement_effective_on.too_late": "生效日期最多只能晚于今天 3 天",
     "agreement_effective_on.before_received": "生效日期不能早于受理日期",
-    "visited_on.future": "回访日期不能晚于今天"
+    "visited_on.future": "回访日期不能晚于今天",
+    "extension.days": "延长天数超出允许范围",
+    "extension.already_extended": "调解期限已延期过一次",
+    "extension.after_due": "调解期限已过，不能再延期"
   };
   var meta = function (name) {
     var el = document.querySelector('meta[name="' + name + '"]');
@@ -78,7 +81,7 @@
       if (!settled && el.closest("[data-when-outcome]")) return;
       var v = el.value.trim();
       if (v === "") return;
-      out[el.name] = BOOLEAN[el.name] ? v === "true" : v;
+      out[el.name] = BOOLEAN[el.name] ? v === "true" : el.type === "number" ? Number(v) : v;
     });
     if (form.getAttribute("data-action") === "decline") {
       var picked = form.querySelector('[name="reason_choice"]:checked');
@@ -93,7 +96,8 @@
     var first = null;
     var need = function (field, text) { if (!data[field]) first = first || showError(form, field, text); };
     if (action === "decline") need("reason", "请选择或填写退回理由");
-    if (action === "escalate" || action === "withdraw") need("reason", "请填写理由");
+    if (action === "escalate" || action === "withdraw" || action === "extend") need("reason", "请填写理由");
+    if (action === "extend" && !(data.days >= 1)) first = first || showError(form, "days", "请填写延长天数");
     if (action === "outcome") need("outcome", "请选择调解结果");
     if (action === "close") need("follow_up_note", "请填写回访情况");
     if (data.agreed_amount && !/^[0-9]+(\.[0-9]{1,2})?$/.test(data.agreed_amount)) {
@@ -167,7 +171,12 @@
         }
         done();
         var code = problem && problem.code;
-        if (resp.status === 412 || (resp.status === 409 && code !== "case.possible_duplicate")) {
+        if (resp.status === 409 && code !== "transition_not_allowed" && code !== "version_mismatch") {
+          // Refused for a reason of its own (延期 only once, …): said on the form.
+          forget(key.name);
+          showError(form, "form", MESSAGES[code] || (problem && problem.detail) || "现在不能进行此操作");
+          say("");
+        } else if (resp.status === 412 || resp.status === 409) {
           // Someone else changed the case first: this key's request changed nothing.
           forget(key.name);
           say("");
