@@ -217,9 +217,12 @@ def _kb(n: float) -> str:
     return f"{n / 1000:.1f}"
 
 
-def report(rows: list[Row], runs: int, info: dict[str, str], chromium: str) -> str:
+HEADING = "## Pages on one bar of signal: `python -m bench.run pages` (issue #12)"
+
+
+def report(rows: list[Row], runs: int, info: dict[str, str], chromium: str, heading: str = HEADING) -> str:
     lines = [
-        "## Pages on one bar of signal: `python -m bench.run pages` (issue #12)",
+        heading,
         "",
         f"Generated on {info['date']}. Machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram']} RAM, "
         f"Linux {info['kernel']}, Python {info['python']}, {chromium}; server and browser on one machine.",
@@ -262,12 +265,14 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench.run pages")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-readme", action="store_true", help="print the report, leave bench/README.md")
+    parser.add_argument("--section", default="pages", help="the section of bench/README.md to write")
+    parser.add_argument("--heading", default=HEADING, help="the section's heading")
     args = parser.parse_args(argv)
     OUT_DIR.mkdir(exist_ok=True)
     started = time.perf_counter()
     rows = asyncio.run(measure(args.runs))
-    text = report(rows, args.runs, machine(), chromium_version())
+    text = report(rows, args.runs, machine(), chromium_version(), args.heading)
     print(text)
     results = {"rows": [row.__dict__ for row in rows]}
-    publish("pages", results, text, time.perf_counter() - started, readme=not args.no_readme)
+    publish(args.section, results, text, time.perf_counter() - started, readme=not args.no_readme)
     return 0
