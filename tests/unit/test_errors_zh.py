@@ -22,20 +22,31 @@ APP = Path(__file__).resolve().parents[2] / "app"
 FIRST_ARG_IS_CODE = {"PydanticCustomError", "InvalidValue", "_error", "_member"}
 # Codes set without a literal at the call: the handlers in app/errors.py and app/limits.py's constant.
 HANDLER_CODES = {"not_found", "method_not_allowed", "http_error", "validation_failed", "service_busy"}
-HANDLER_CODES |= {"internal_error", "body.too_large", "invalid_credentials"}
+HANDLER_CODES |= {"internal_error"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WILDCARD = "{*}"
 
 
-def _literal(node: ast.AST) -> str | None:
+def _literal(node: ast.AST, constants: dict[str, str]) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
+    if isinstance(node, ast.Name):  # code=BODY_TOO_LARGE_CODE: a module-level constant of the same file
+        return constants.get(node.id)
     if isinstance(node, ast.JoinedStr):
         return "".join(v.value if isinstance(v, ast.Constant) else WILDCARD for v in node.values)
     return None
 
 
-def _codes_in(tree: ast.AST) -> list[tuple[str, int]]:
+def _codes_in(tree: ast.Module) -> list[tuple[str, int]]:
+    constants = {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     found: list[tuple[ast.AST, int]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -60,7 +71,7 @@ def _codes_in(tree: ast.AST) -> list[tuple[str, int]]:
             ]
         elif isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "code" and node.value:
             found.append((node.value, node.lineno))
-    return [(code, line) for value, line in found if (code := _literal(value))]
+    return [(code, line) for value, line in found if (code := _literal(value, constants))]
 
 
 def error_codes() -> dict[str, str]:
@@ -85,6 +96,7 @@ def test_the_scan_finds_the_codes_it_should():
     for code in ("case.not_found", "id_number.checksum", "password.too_short", "category.unknown"):
         assert code in codes
     assert "unknown_flag" in codes and "csrf_failed" in codes and "parties.{*}_missing" in codes
+    assert "body.too_large" in codes and "invalid_credentials" in codes
     assert len(codes) > 80
 
 
