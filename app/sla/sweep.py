@@ -78,7 +78,10 @@ def _watched() -> list[object]:
 
 
 async def record_batch(session: AsyncSession, now: datetime, limit: int = BATCH_SIZE) -> list[BreachedClock]:
-    """Mark up to ``limit`` running clocks past due as breached, soonest due first; returns them."""
+    """Mark up to ``limit`` running clocks past due as breached, soonest due first; returns them.
+
+    Two statements, so that the UPDATE finds its rows by primary key (as one UPDATE … IN (SELECT …) the
+    planner may hash-join the batch against the whole table)."""
     due = (
         select(SlaClock.id)
         .where(*_watched(), SlaClock.due_at < now)  # type: ignore[arg-type]
@@ -86,9 +89,12 @@ async def record_batch(session: AsyncSession, now: datetime, limit: int = BATCH_
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    ids = list((await session.execute(due)).scalars())
+    if not ids:
+        return []
     stmt = (
         update(SlaClock)
-        .where(SlaClock.id.in_(due.scalar_subquery()), SlaClock.breached_at.is_(None))
+        .where(SlaClock.id.in_(ids), SlaClock.breached_at.is_(None))
         .values(breached_at=now)
         .returning(
             SlaClock.id,
@@ -126,14 +132,13 @@ async def recompute_open_deadlines(session: AsyncSession, calendar: WorkCalendar
         stale = list(
             (
                 await session.execute(
-                    # Two ranges, not "<>", so that the partial index on running clocks' versions serves it.
+                    # A scan of the running clocks (the unique partial index on them): this runs only for a
+                    # few minutes after a calendar change.
                     select(SlaClock)
                     .where(
                         SlaClock.stopped_at.is_(None),
                         SlaClock.unit == ClockUnit.WORKING_DAYS,
-                        (SlaClock.calendar_version < calendar.version)
-                        | (SlaClock.calendar_version > calendar.version)
-                        | SlaClock.calendar_version.is_(None),
+                        SlaClock.calendar_version.is_distinct_from(calendar.version),
                     )
                     .limit(BATCH_SIZE)
                     .with_for_update(skip_locked=True)

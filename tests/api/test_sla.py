@@ -247,3 +247,23 @@ async def test_loading_next_years_schedule_recomputes_provisional_deadlines(clie
         f"/api/v1/calendar/years/{next_year}", json={**schedule, "year": next_year + 1}, headers=admin
     )
     assert wrong.status_code == 422
+
+
+async def test_case_numbers_go_past_999999_without_being_cut(client, world, app):
+    """A province registers about a million disputes a year: the number widens, it is never truncated."""
+    from sqlalchemy import update
+
+    from app.models import CaseReferenceCounter
+    from tests.support import case_body
+
+    first = await client.post("/api/v1/cases", json=case_body(), headers=await login(client, world, "lc_v01"))
+    prefix, year, _ = first.json()["reference"].split("-")
+    async with session_scope(app.state.ctx.sessionmaker) as s:
+        await s.execute(
+            update(CaseReferenceCounter)
+            .where(CaseReferenceCounter.prefix == prefix, CaseReferenceCounter.year == int(year))
+            .values(last_value=999_999)
+        )
+    r = await client.post("/api/v1/cases", json=case_body(), headers=await login(client, world, "lc_v01"))
+    assert r.status_code == 201, r.text
+    assert r.json()["reference"] == f"{prefix}-{year}-1000000"
