@@ -82,10 +82,22 @@ async def prepare(database: str, *, court_client: bool) -> Base:
             await load_demo_tree(session)
             # Bench accounts sign in with the password they were given (no first-login change).
             sup = await create_user(
-                session, SUPERVISOR, Role.SUPERVISOR, "LY", PASSWORD, "压测督办员", password_change_required=False
+                session,
+                SUPERVISOR,
+                Role.SUPERVISOR,
+                "LY",
+                PASSWORD,
+                "压测督办员",
+                password_change_required=False,
             )
             med = await create_user(
-                session, MEDIATOR, Role.MEDIATOR, MEDIATOR_ORG, PASSWORD, "压测调解员", password_change_required=False
+                session,
+                MEDIATOR,
+                Role.MEDIATOR,
+                MEDIATOR_ORG,
+                PASSWORD,
+                "压测调解员",
+                password_change_required=False,
             )
             base.supervisor_id, base.mediator_id = sup.id, med.id
             if court_client:
