@@ -59,6 +59,7 @@ class SlaClock(Base):
         Index(
             "ix_sla_clocks_watch",
             "due_at",
+            "id",  # the keyset's tie-break: many clocks fall due at the same 24:00
             postgresql_where=text("stopped_at IS NULL AND breached_at IS NULL"),
             sqlite_where=text("stopped_at IS NULL AND breached_at IS NULL"),
         ),
@@ -69,6 +70,7 @@ class SlaClock(Base):
             "ix_sla_clocks_due_cover",
             "kind",
             "due_at",
+            "id",
             postgresql_include=[
                 "town_org_id",
                 "organization_id",
@@ -83,7 +85,15 @@ class SlaClock(Base):
             "kind",
             "town_org_id",
             "due_at",
+            "id",
             postgresql_include=["organization_id", "tier", "stopped_at", "stopped_by", "breached_at"],
+        ),
+        # Loading a calendar year recomputes the running working-day clocks computed with another version.
+        Index(
+            "ix_sla_clocks_running_calendar",
+            "calendar_version",
+            postgresql_where=text("stopped_at IS NULL AND unit = 'working_days'"),
+            sqlite_where=text("stopped_at IS NULL AND unit = 'working_days'"),
         ),
     )
 

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -128,18 +129,22 @@ async def recompute_open_deadlines(session: AsyncSession, calendar: WorkCalendar
     (a provisional year now loaded, or a replica's stale cache). A breach recorded against a due time that
     moved into the future is withdrawn: the clock is watched again."""
     changed = 0
+    # Two ranges and NULL, not "<>": each is a range scan of the partial index on running clocks' versions
+    # (one condition with OR would read every running clock).
+    version = SlaClock.calendar_version
+    for other in (version < calendar.version, version > calendar.version, version.is_(None)):
+        changed += await _recompute(session, calendar, now, other)
+    return changed
+
+
+async def _recompute(session: AsyncSession, calendar: WorkCalendar, now: datetime, other: Any) -> int:
+    changed = 0
     while True:
         stale = list(
             (
                 await session.execute(
-                    # A scan of the running clocks (the unique partial index on them): this runs only for a
-                    # few minutes after a calendar change.
                     select(SlaClock)
-                    .where(
-                        SlaClock.stopped_at.is_(None),
-                        SlaClock.unit == ClockUnit.WORKING_DAYS,
-                        SlaClock.calendar_version.is_distinct_from(calendar.version),
-                    )
+                    .where(SlaClock.stopped_at.is_(None), SlaClock.unit == ClockUnit.WORKING_DAYS, other)
                     .limit(BATCH_SIZE)
                     .with_for_update(skip_locked=True)
                 )
