@@ -121,13 +121,16 @@ async def test_breach_pages_follow_the_cursor_in_both_sorts(client, world, app):
         await backdate(app, uuid.UUID(c["id"]), utcnow() - timedelta(days=days))
     await run_sweep(app, utcnow())
     bureau = await login(client, world, "bureau")
-    for sort, expected in (
-        ("due", [cases[1], cases[0], cases[2]]),
-        ("lateness", [cases[2], cases[0], cases[1]]),
-    ):
+    runs = [
+        ("due", None, [cases[1], cases[0], cases[2]]),
+        ("lateness", None, [cases[2], cases[0], cases[1]]),
+        ("lateness", "open", [cases[2], cases[0], cases[1]]),
+    ]
+    for sort, status, expected in runs:
         seen, cursor = [], None
         while True:
             params = {"sort": sort, "limit": 2, **({"cursor": cursor} if cursor else {})}
+            params |= {"status": status} if status else {}
             page = (await client.get("/api/v1/sla/breaches", params=params, headers=bureau)).json()
             seen += [i["reference"] for i in page["items"]]
             cursor = page["next_cursor"]
