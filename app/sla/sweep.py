@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import metrics
@@ -78,21 +78,31 @@ def _watched() -> list[object]:
     return [SlaClock.stopped_at.is_(None), SlaClock.breached_at.is_(None)]
 
 
-async def record_batch(session: AsyncSession, now: datetime, limit: int = BATCH_SIZE) -> list[BreachedClock]:
-    """Mark up to ``limit`` running clocks past due as breached, soonest due first; returns them.
+async def record_batch(
+    session: AsyncSession, now: datetime, after: tuple[datetime, int] | None = None, limit: int = BATCH_SIZE
+) -> tuple[list[BreachedClock], tuple[datetime, int] | None]:
+    """Mark up to ``limit`` running clocks past due as breached, soonest due first, after the position
+    ``after`` in the watch index; returns them and the position to go on from.
 
     Two statements, so that the UPDATE finds its rows by primary key (as one UPDATE … IN (SELECT …) the
-    planner may hash-join the batch against the whole table)."""
+    planner may hash-join the batch against the whole table). Each batch starts where the last one ended:
+    the entries of the clocks it just breached stay in the index until vacuumed, and re-reading them from
+    the start in every batch would make a large backlog quadratic."""
+    conditions = [*_watched(), SlaClock.due_at < now]
+    if after is not None:
+        conditions.append(tuple_(SlaClock.due_at, SlaClock.id) > tuple_(*after))
     due = (
-        select(SlaClock.id)
-        .where(*_watched(), SlaClock.due_at < now)  # type: ignore[arg-type]
-        .order_by(SlaClock.due_at)
+        select(SlaClock.id, SlaClock.due_at)
+        .where(*conditions)  # type: ignore[arg-type]
+        .order_by(SlaClock.due_at, SlaClock.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = list((await session.execute(due)).scalars())
-    if not ids:
-        return []
+    found = (await session.execute(due)).all()
+    if not found:
+        return [], None
+    ids = [row.id for row in found]
+    last = (found[-1].due_at, found[-1].id)
     stmt = (
         update(SlaClock)
         .where(SlaClock.id.in_(ids), SlaClock.breached_at.is_(None))
@@ -107,20 +117,21 @@ async def record_batch(session: AsyncSession, now: datetime, limit: int = BATCH_
         )
         .execution_options(synchronize_session=False)
     )
-    return [BreachedClock(*row) for row in (await session.execute(stmt)).all()]
+    return [BreachedClock(*row) for row in (await session.execute(stmt)).all()], last
 
 
 async def record_breaches(session: AsyncSession, now: datetime) -> dict[str, int]:
-    """Batches until none is full; per kind, how many breaches were recorded."""
+    """Batches until one finds nothing more; per kind, how many breaches were recorded."""
     counts: dict[str, int] = {}
+    after: tuple[datetime, int] | None = None
     while True:
-        batch = await record_batch(session, now)
+        batch, after = await record_batch(session, now, after)
         for clock in batch:
             counts[clock.kind] = counts.get(clock.kind, 0) + 1
         for listener in _listeners:
             if batch:
                 await listener(session, batch)
-        if len(batch) < BATCH_SIZE:
+        if after is None:
             return counts
 
 
