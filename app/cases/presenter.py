@@ -99,6 +99,8 @@ def case_out(
         received_at=case.received_at,
         risk_level=case.risk_level,
         judicial_confirmation_requested=case.judicial_confirmation_requested,
+        source=case.source,
+        referred_by=case.referred_by,
         town=town,
         village=org_ref(orgs.get(case.village_org_id)) if case.village_org_id else None,
         intake_organization=intake,

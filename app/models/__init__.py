@@ -6,10 +6,12 @@ from app.models.case import (
     Case,
     CaseEvent,
     CaseReferenceCounter,
+    CaseSource,
     CaseStatus,
     IdempotencyKey,
     Party,
     PartyRole,
+    Referrer,
 )
 from app.models.feed import FeedConsumer, FeedEvent
 from app.models.identity import ApiClient, ApiClientKey, AuthToken, LoginAttempt, Role, User
@@ -27,6 +29,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseReferenceCounter",
+    "CaseSource",
     "CaseStatus",
     "FeedConsumer",
     "FeedEvent",
@@ -36,6 +39,7 @@ __all__ = [
     "Organization",
     "Party",
     "PartyRole",
+    "Referrer",
     "Role",
     "RoutingRuleSet",
     "SlaBreach",

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from app.calendar.workdays import SHANGHAI
+from app.routing.categories import full_label
 from app.routing.engine import CATEGORIES, RISK_LABELS, TIER_LABELS
 
 STATUS_LABELS: dict[str, str] = {
@@ -92,7 +93,7 @@ AT_RISK_WINDOW = timedelta(hours=24)
 
 
 def category_label(code: str | None) -> str:
-    return CATEGORIES.get(code or "", code or "—")
+    return full_label(code) if code in CATEGORIES else (code or "—")
 
 
 def status_label(code: str | None) -> str:
@@ -167,3 +168,14 @@ PASSWORD_ERROR_LABELS = {
 
 def password_error_label(code: str) -> str:
     return PASSWORD_ERROR_LABELS.get(code, "新密码不符合要求。")
+
+
+# --- reporting (#15): the source of a case and who referred it -------------------------------------------
+SOURCE_LABELS: dict[str, str] = {"applied": "申请调解", "initiative": "主动调解", "referred": "委托移送"}
+REFERRER_LABELS: dict[str, str] = {
+    "court": "法院",
+    "police": "公安",
+    "petition": "信访",
+    "procuratorate": "检察院",
+    "other": "其他",
+}
