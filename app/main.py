@@ -24,6 +24,7 @@ from app.openapi_contract import install as install_openapi_contract
 from app.ops import install_middleware, tune_gc
 from app.ops import router as ops_router
 from app.organizations.views import router as organizations_router
+from app.reporting.views import router as reports_router
 from app.routing.views import router as routing_router
 from app.shutdown import Draining
 from app.sla import background as sla_background
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         court_router,
     ):
         api.include_router(router)
+    api.include_router(reports_router)  # reporting (#15)
     app.include_router(api)
     app.include_router(ops_router)
     app.include_router(web_router)

@@ -1,0 +1,213 @@
+"""The SQL of the statistical report: one fact row per attempt or assignment, counted in ``definitions``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Assignment, Case, CaseStatus, Organization, Party
+from app.reporting.definitions import (
+    ADMINISTRATIVE_REVIEW,
+    PEOPLE_MEDIATION_TIERS,
+    Attempt,
+    CourtAttempt,
+    Rate,
+    ReviewFacts,
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The period [start, end) and the town / organization the figures are limited to."""
+
+    start: datetime
+    end: datetime
+    town_id: int | None = None
+    organization_id: int | None = None
+
+    def conditions(self, town: Any, organization: Any) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.town_id is not None:
+            found.append(town == self.town_id)
+        if self.organization_id is not None:
+            found.append(organization == self.organization_id)
+        return found
+
+
+def _ended_within(scope: Scope) -> list[ColumnElement[bool]]:
+    return [Assignment.ended_at >= scope.start, Assignment.ended_at < scope.end]
+
+
+def _amount(detail: dict[str, Any] | None) -> Decimal | None:
+    raw = (detail or {}).get("agreed_amount")
+    try:
+        return Decimal(str(raw)) if raw is not None else None
+    except InvalidOperation:
+        return None
+
+
+_party_count = (
+    select(func.count()).where(Party.case_id == Assignment.case_id).correlate(Assignment).scalar_subquery()
+)
+
+
+async def mediation_attempts(session: AsyncSession, scope: Scope) -> list[Attempt]:
+    """Accepted people's-mediation assignments that ended in the period (not declined: never accepted)."""
+    stmt = (
+        select(
+            Assignment.case_id,
+            Assignment.organization_id,
+            Assignment.tier,
+            Case.town_org_id,
+            Case.category,
+            Assignment.end_reason,
+            Assignment.outcome,
+            Assignment.ended_at,
+            Assignment.outcome_detail,
+            _party_count,
+            Case.risk_level,
+            Case.routing_flags,
+            Case.source,
+            Case.referred_by,
+        )
+        .join(Case, Case.id == Assignment.case_id)
+        .join(Organization, Organization.id == Assignment.organization_id)
+        .where(
+            *_ended_within(scope),
+            Assignment.accepted_at.is_not(None),
+            Assignment.end_reason.in_(("resolved", "withdrawn", "escalated")),
+            Assignment.tier.in_(PEOPLE_MEDIATION_TIERS),
+            or_(Organization.channel.is_(None), Organization.channel != ADMINISTRATIVE_REVIEW),
+            *scope.conditions(Case.town_org_id, Assignment.organization_id),
+        )
+    )
+    return [
+        Attempt(
+            case_id=r[0],
+            organization_id=r[1],
+            tier=r[2],
+            town_id=r[3],
+            category=r[4],
+            end_reason=r[5],
+            outcome=r[6],
+            ended_at=r[7],
+            agreement_type=(r[8] or {}).get("agreement_type"),
+            agreed_amount=_amount(r[8]),
+            parties=int(r[9] or 0),
+            risk_level=r[10],
+            mass_dispute="mass_dispute" in (r[11] or []),
+            source=r[12],
+            referred_by=r[13],
+        )
+        for r in await session.execute(stmt)
+    ]
+
+
+async def review_assignments(session: AsyncSession, scope: Scope) -> list[ReviewFacts]:
+    """Assignments to the administrative-review channel that entered, were accepted or ended in the period."""
+    within = [
+        and_(column >= scope.start, column < scope.end)
+        for column in (Assignment.dispatched_at, Assignment.accepted_at, Assignment.ended_at)
+    ]
+    stmt = (
+        select(
+            Assignment.case_id,
+            Assignment.dispatched_at,
+            Assignment.accepted_at,
+            Assignment.ended_at,
+            Assignment.end_reason,
+            Assignment.outcome,
+        )
+        .join(Case, Case.id == Assignment.case_id)
+        .join(Organization, Organization.id == Assignment.organization_id)
+        .where(
+            Organization.channel == ADMINISTRATIVE_REVIEW,
+            or_(*within),
+            *scope.conditions(Case.town_org_id, Assignment.organization_id),
+        )
+    )
+    return [ReviewFacts(*r) for r in await session.execute(stmt)]
+
+
+async def court_attempts(session: AsyncSession, scope: Scope) -> list[CourtAttempt]:
+    stmt = (
+        select(Assignment.case_id, Assignment.outcome)
+        .join(Case, Case.id == Assignment.case_id)
+        .where(
+            *_ended_within(scope),
+            Assignment.tier == "court",
+            Assignment.end_reason == "resolved",
+            *scope.conditions(Case.town_org_id, Assignment.organization_id),
+        )
+    )
+    return [CourtAttempt(*r) for r in await session.execute(stmt)]
+
+
+async def judicial_confirmation(session: AsyncSession, scope: Scope) -> dict[str, int]:
+    """Judicial-confirmation requests received, confirmed and refused in the period.
+
+    Interim, until the confirmation requests of issue #12 are merged: requested = cases received in the
+    period whose parties asked for confirmation at intake; confirmed = court attempts ended
+    ``judicially_confirmed``; refused is not recorded yet (0). Switch this one function on merge.
+    """
+    requested = await session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(
+            Case.received_at >= scope.start,
+            Case.received_at < scope.end,
+            Case.judicial_confirmation_requested.is_(True),
+            *scope.conditions(Case.town_org_id, Case.routing_org_id),
+        )
+    )
+    confirmed = await session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .join(Case, Case.id == Assignment.case_id)
+        .where(
+            *_ended_within(scope),
+            Assignment.outcome == "judicially_confirmed",
+            *scope.conditions(Case.town_org_id, Assignment.organization_id),
+        )
+    )
+    return {"requested": int(requested or 0), "confirmed": int(confirmed or 0), "refused": 0}
+
+
+async def dispatch_within_deadline(session: AsyncSession, scope: Scope, now: datetime) -> Rate:
+    """Dispatch clocks due in the period: met ÷ (met + missed); a clock still running past due is missed.
+
+    Interim, until the clocks of issue #13 are merged (``app.sla.service.on_time``): read from the
+    assignments (each carries the clock its dispatch stopped) and the cases still waiting. Clocks ended by a
+    withdrawal are left out. Switch this one function on merge.
+    """
+    due = [Assignment.dispatch_due_at >= scope.start, Assignment.dispatch_due_at < scope.end]
+    met, total = (
+        await session.execute(
+            select(
+                func.count().filter(Assignment.dispatched_at <= Assignment.dispatch_due_at),
+                func.count(),
+            ).where(*due, *scope.conditions(Assignment.town_org_id, Assignment.organization_id))
+        )
+    ).one()
+    running = await session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(
+            Case.status == CaseStatus.PENDING_DISPATCH,
+            Case.dispatch_due_at >= scope.start,
+            Case.dispatch_due_at < min(scope.end, now),
+            *scope.conditions(Case.town_org_id, Case.routing_org_id),
+        )
+    )
+    return Rate(int(met or 0), int(total or 0) + int(running or 0))
+
+
+async def organization_names(session: AsyncSession) -> dict[int, tuple[str, str]]:
+    """Every organization's code and name (a city has a few hundred)."""
+    rows = await session.execute(select(Organization.id, Organization.code, Organization.name))
+    return {r[0]: (r[1], r[2]) for r in rows}
