@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.auth.sessions import CSRF_FIELD
 from app.models import Role
+from app.routing.categories import TOP_CATEGORIES, subcategories
 from app.routing.engine import CATEGORIES, RISK_LABELS
 from app.web import labels
 from app.web.assets import asset_url
@@ -43,6 +44,11 @@ templates.env.globals.update(
     risk_labels=RISK_LABELS,
     party_roles=labels.PARTY_ROLE_LABELS,
     can_register=can_register,
+    # reporting (#15): the two-level categories and the source of a case on the intake form
+    top_categories=TOP_CATEGORIES,
+    subcategories=subcategories,
+    source_labels=labels.SOURCE_LABELS,
+    referrer_labels=labels.REFERRER_LABELS,
 )
 templates.env.filters.update(
     category=labels.category_label,
