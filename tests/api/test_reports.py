@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from app.calendar.workdays import SHANGHAI
+from tests.browser.web import web_login
 from tests.support import act, case_body, login, person
 
 
@@ -198,3 +199,33 @@ async def test_the_narrative_as_text_and_json(client, world) -> None:
         "/api/v1/reports/narrative", params={"year": year}, headers=await login(client, world, "lc_sfs")
     )
     assert town.text.startswith("溧城街道共化解矛盾纠纷1件")
+
+
+async def test_the_intake_form_offers_sub_categories_and_the_source(client, world) -> None:
+    assert (await web_login(client, "lc_v01")).status_code == 303
+    page = await client.get("/m/cases/new")
+    assert page.status_code == 200
+    html = page.text
+    assert (
+        '<optgroup label="合同"><option value="contract">合同（不细分）</option>'
+        '<option value="debt">合同／民间借贷</option>' in html
+    )
+    assert '<option value="land_acquisition">征地拆迁</option>' in html
+    assert (
+        '<option value="referred">委托移送</option>' in html
+        and '<option value="procuratorate">检察院</option>' in html
+    )
+    assert 'value="administrative"' not in html
+
+
+async def test_intake_records_the_source_and_checks_the_referrer(client, world) -> None:
+    headers = await login(client, world, "lc_v01")
+    case = await _case(client, world, "lc_v01", category="tourism", source="referred", referred_by="court")
+    assert (case["category"], case["source"], case["referred_by"]) == ("tourism", "referred", "court")
+    assert case["current_organization"]["code"] == "LY-SP-CONSUMER"
+    r = await client.post("/api/v1/cases", json=case_body(source="referred"), headers=headers)
+    assert r.status_code == 422 and [e["code"] for e in r.json()["errors"]] == ["referred_by.missing"]
+    r = await client.post("/api/v1/cases", json=case_body(referred_by="police"), headers=headers)
+    assert [e["code"] for e in r.json()["errors"]] == ["referred_by.not_referred"]
+    r = await client.post("/api/v1/cases", json=case_body(category="administrative"), headers=headers)
+    assert [e["code"] for e in r.json()["errors"]] == ["category.unknown"]
