@@ -24,6 +24,7 @@ from app.openapi_contract import install as install_openapi_contract
 from app.ops import install_middleware, tune_gc
 from app.ops import router as ops_router
 from app.organizations.views import router as organizations_router
+from app.reporting.import_views import router as import_router
 from app.reporting.views import router as reports_router
 from app.routing.views import router as routing_router
 from app.shutdown import Draining
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(router)
     api.include_router(reports_router)  # reporting (#15)
+    api.include_router(import_router)  # reporting (#15): history import
     app.include_router(api)
     app.include_router(ops_router)
     app.include_router(web_router)

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from app.calendar.workdays import SHANGHAI
+from app.reporting.history_rows import Vocabulary
 from app.routing.categories import full_label
 from app.routing.engine import CATEGORIES, RISK_LABELS, TIER_LABELS
 
@@ -179,3 +180,10 @@ REFERRER_LABELS: dict[str, str] = {
     "procuratorate": "检察院",
     "other": "其他",
 }
+# What a history import may write instead of a code (app.reporting.history_rows).
+IMPORT_VOCABULARY = Vocabulary(
+    outcomes=OUTCOME_LABELS,
+    sources=SOURCE_LABELS,
+    referrers=REFERRER_LABELS,
+    agreement_types=AGREEMENT_TYPE_LABELS,
+)
