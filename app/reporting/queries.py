@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Assignment, Case, CaseStatus, Organization, Party
+from app.models import Assignment, Case, CaseStatus, Organization, OrgKind, Party
 from app.reporting.definitions import (
     ADMINISTRATIVE_REVIEW,
     PEOPLE_MEDIATION_TIERS,
@@ -211,3 +211,12 @@ async def organization_names(session: AsyncSession) -> dict[int, tuple[str, str]
     """Every organization's code and name (a city has a few hundred)."""
     rows = await session.execute(select(Organization.id, Organization.code, Organization.name))
     return {r[0]: (r[1], r[2]) for r in rows}
+
+
+async def towns(session: AsyncSession) -> list[tuple[str, str]]:
+    rows = await session.execute(
+        select(Organization.code, Organization.name)
+        .where(Organization.kind == OrgKind.TOWN)
+        .order_by(Organization.code)
+    )
+    return [(r[0], r[1]) for r in rows]

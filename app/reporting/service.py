@@ -142,3 +142,8 @@ async def narrative(
     if scope.town_id is not None:
         place = (await queries.organization_names(session))[scope.town_id][1]
     return paragraph(report, place)
+
+
+async def town_choices(session: AsyncSession) -> list[tuple[str, str]]:
+    """The towns a city-wide supervisor may pick, as (code, name)."""
+    return await queries.towns(session)

@@ -229,3 +229,22 @@ async def test_intake_records_the_source_and_checks_the_referrer(client, world) 
     assert [e["code"] for e in r.json()["errors"]] == ["referred_by.not_referred"]
     r = await client.post("/api/v1/cases", json=case_body(category="administrative"), headers=headers)
     assert [e["code"] for e in r.json()["errors"]] == ["category.unknown"]
+
+
+@pytest.mark.usefixtures("worked")
+async def test_the_statistics_page_shows_the_tables_and_the_paragraph(client, world) -> None:
+    assert (await web_login(client, "bureau")).status_code == 303
+    page = await client.get("/s/statistics")
+    assert page.status_code == 200
+    html = page.text
+    assert "矛盾纠纷化解统计 · 全市" in html
+    assert '<p id="paragraph" class="paragraph">全市共化解矛盾纠纷1件，' in html
+    assert '<th scope="row">合同／民间借贷</th><td>1</td><td>0</td><td>1</td>' in html
+    assert "复制段落" in html and "statistics.js" in html
+    town = await client.get("/s/statistics", params={"town": "LY-LC"})
+    assert "矛盾纠纷化解统计 · 溧城街道" in town.text
+
+
+async def test_the_statistics_page_is_for_supervisors(client, world) -> None:
+    assert (await web_login(client, "lc_v01")).status_code == 303
+    assert (await client.get("/s/statistics")).status_code == 404
