@@ -10,7 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.scope import sees_contact_data
 from app.cases import repository as repo
-from app.cases.schemas import AssignmentOut, CaseBreachOut, CaseOut, OrgRef, PartyOut, RoutingOut
+from app.cases.permissions import CaseAbilities
+from app.cases.schemas import (
+    AssignmentOut,
+    CaseBreachOut,
+    CaseDetailOut,
+    CaseOut,
+    EscalationTargetOut,
+    OrgRef,
+    PartyOut,
+    RoutingOut,
+)
 from app.models import Assignment, Case, Organization, Party, SlaBreach
 from app.pii.contexts import ID_CONTEXT, PHONE_CONTEXT
 from app.pii.crypto import FieldCipher
@@ -172,3 +182,16 @@ async def present_cases(
 
 def _cipher_for(reveal: Reveal | None, case: Case) -> FieldCipher | None:
     return reveal.cipher if reveal and reveal.applies_to(case.current_org_id, case.resolved_org_id) else None
+
+
+def detail_out(out: CaseOut, abilities: CaseAbilities) -> CaseDetailOut:
+    """A presented case with what the caller may do on it now."""
+    target = abilities.escalation
+    return CaseDetailOut(
+        **out.model_dump(),
+        allowed_actions=abilities.actions,
+        outcome_choices=abilities.outcomes,
+        escalation_target=EscalationTargetOut(tier=target.tier, label=target.label) if target else None,
+        may_reveal_contact=abilities.may_reveal_contact,
+        may_read_contact_log=abilities.may_read_contact_log,
+    )
