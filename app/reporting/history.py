@@ -30,6 +30,7 @@ from app.cases import actions, sql
 from app.cases import repository as repo
 from app.cases.events import rows_of
 from app.cases.intake import _created_event, _party_rows, draft_case, store_decision
+from app.cases.permissions import facts_of
 from app.cases.schemas import CaseIn, PartyIn
 from app.cases.transitions import Actor, Loaded, flush, load
 from app.context import AppContext
@@ -78,12 +79,15 @@ class HistoryImport:
     def __init__(self, session: AsyncSession, ctx: AppContext, user_id: int | None, now: datetime) -> None:
         self.session, self.ctx, self.user_id, self.now = session, ctx, user_id, now
         self.orgs: dict[str, Organization] = {}
+        self.by_id: dict[int, Organization] = {}
+        self.current: dict[uuid.UUID, Loaded] = {}  # the row being imported, between its steps
 
     async def run(
         self, table: list[dict[str, str]], vocabulary: Vocabulary, *, dry_run: bool
     ) -> ImportResult:
         result = ImportResult(rows=len(table), dry_run=dry_run)
         self.orgs = {o.code: o for o in (await self.session.execute(select(Organization))).scalars()}
+        self.by_id = {o.id: o for o in self.orgs.values()}
         checked: list[HistoryRow] = []
         seen: dict[str, int] = {}
         for number, values in enumerate(table, start=2):
@@ -194,10 +198,25 @@ class HistoryImport:
         row: HistoryRow,
         apply: Callable[[AsyncSession, Loaded, datetime], Awaitable[None] | None],
     ) -> None:
-        """One lifecycle action, as ``run_action`` does it, at the step's own time."""
-        admin = _acting_for(self.orgs[row.intake_org_code], None, Role.ADMIN)
-        version = await self.session.scalar(select(Case.version).where(Case.id == case_id))
-        loaded = await load(self.session, admin, case_id, int(version or 0))
+        """One lifecycle action, as ``run_action`` does it, at the step's own time.
+
+        The case is locked and read once per row (``load``); between steps the row's own ``Loaded`` is kept,
+        with the who-may facts recomputed from it as ``load`` would read them."""
+        loaded = self.current.get(case_id)
+        if loaded is None:
+            admin = _acting_for(self.orgs[row.intake_org_code], None, Role.ADMIN)
+            loaded = await load(self.session, admin, case_id, 1, now=at)
+            self.current = {case_id: loaded}
+        else:
+            holder = self.by_id.get(loaded.assignment.organization_id) if loaded.assignment else None
+            settled = loaded.case.outcome == "settled"
+            loaded.loaded_facts = facts_of(
+                loaded.case,
+                loaded.assignment,
+                holder,
+                now=at,
+                agreement_type=row.agreement_type if settled else None,
+            )
         result = apply(self.session, loaded, at)
         if result is not None:
             await result
