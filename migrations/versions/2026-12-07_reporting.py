@@ -49,7 +49,7 @@ rule_sets = sa.table(
 
 
 def map_rules_up(document: dict[str, Any]) -> dict[str, Any]:
-    """The rule set without the retired category (pure: tested in tests/db/test_reporting_migration.py)."""
+    """The rule set without the retired category (tested in tests/db/test_reporting_migration.py)."""
     rules = []
     for rule in document.get("rules", []):
         when = dict(rule.get("when") or {})
