@@ -168,6 +168,8 @@ class Assignment(Base):
             "dispatched_at",
             postgresql_include=["town_org_id", "organization_id", "dispatch_due_at", "tier"],
         ),
+        # Reporting: the attempts that ended in a period (issue #15).
+        Index(None, "ended_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

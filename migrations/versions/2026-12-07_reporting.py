@@ -1,5 +1,7 @@
 """Two-level dispute categories, the source of a case, and the external number of imported cases (issue #15).
 
+Also an index on assignments.ended_at: the statistics read the attempts that ended in a period.
+
 Categories: the codes kept their meaning except one. ``debt`` is now 民间借贷 under 合同 and
 ``enterprise`` is 生产经营 (labels only, in app/routing/categories.py). ``administrative`` (行政争议)
 is retired: such a case is a dispute with a government body, which the administrative-review
@@ -99,6 +101,7 @@ def upgrade() -> None:
     op.add_column("cases", sa.Column("referred_by", sa.String(length=20), nullable=True))
     op.add_column("cases", sa.Column("external_ref", sa.String(length=64), nullable=True))
     op.create_index(op.f("uq_cases_external_ref"), "cases", ["external_ref"], unique=True)
+    op.create_index(op.f("ix_assignments_ended_at"), "assignments", ["ended_at"])
     op.execute(
         sa.text(
             "UPDATE cases SET category = 'other', respondent_is_government = :yes "
@@ -114,6 +117,7 @@ def downgrade() -> None:
             sa.text("UPDATE cases SET category = :old WHERE category = :new").bindparams(old=old, new=new)
         )
     _rewrite_rule_sets(map_rules_down, None)
+    op.drop_index(op.f("ix_assignments_ended_at"), table_name="assignments")
     op.drop_index(op.f("uq_cases_external_ref"), table_name="cases")
     # Native DROP COLUMN (SQLite 3.35+), as in 0005: a batch rebuild of "cases" would fight its foreign keys.
     op.drop_column("cases", "external_ref")
