@@ -1,7 +1,7 @@
 """The figures of the statistical report, defined on plain facts (issue #15 §2). Pure: no I/O.
 
-The queries (``queries.py``) read one fact row per mediation attempt or administrative-review assignment;
-everything below counts them. Published definitions vary, so every rate carries its numerator and
+The queries (``queries.py``) read fact rows (mediation attempts, grouped in SQL with a ``count``;
+administrative-review and court assignments); everything below counts them. Published definitions vary, so every rate carries its numerator and
 denominator, and the two sets of administrative-review decisions that differ between years are
 configuration (``Definitions``).
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -79,7 +79,7 @@ def round_half_up(value: Decimal, places: int) -> Decimal:
 
 @dataclass(frozen=True)
 class Attempt:
-    """One concluded people's-mediation attempt, with the facts of its case that the report breaks down by."""
+    """A concluded people's-mediation attempt, with the facts of its case that the report breaks down by."""
 
     case_id: Any
     organization_id: int
@@ -96,6 +96,9 @@ class Attempt:
     mass_dispute: bool = False
     source: str = "applied"
     referred_by: str | None = None
+    # A row may stand for several attempts alike in every field above (the queries count in SQL): then
+    # ``agreed_amount`` and ``parties`` are their totals.
+    count: int = 1
 
     @property
     def kind(self) -> str:
@@ -122,13 +125,10 @@ class Tally:
     failed: int = 0
     withdrawn: int = 0
     escalated: int = 0
-    cases: set[Any] = field(default_factory=set)  # distinct cases settled
 
     def add(self, attempt: Attempt) -> None:
         kind = attempt.kind
-        setattr(self, kind, getattr(self, kind) + 1)
-        if kind == "settled":
-            self.cases.add(attempt.case_id)
+        setattr(self, kind, getattr(self, kind) + attempt.count)
 
     @property
     def mediated(self) -> int:
@@ -163,7 +163,7 @@ def people_mediation(attempts: list[Attempt], names: Mapping[int, tuple[str, str
     for attempt in concluding:
         total.add(attempt)
     settled = [a for a in concluding if a.kind == "settled"]
-    grassroots = sum(1 for a in settled if a.tier in GRASSROOTS_TIERS)
+    grassroots = sum(a.count for a in settled if a.tier in GRASSROOTS_TIERS)
     amount = sum((a.agreed_amount or Decimal(0) for a in settled), Decimal(0))
     by_category_top = _tally(concluding, lambda a: top_category(a.category))
     by_category_sub = _tally((a for a in concluding if a.category in SUBCATEGORIES), lambda a: a.category)
@@ -171,17 +171,22 @@ def people_mediation(attempts: list[Attempt], names: Mapping[int, tuple[str, str
     by_tier = _tally(concluding, lambda a: a.tier)
     by_org = _tally(attempts, lambda a: a.organization_id)
     org_tier = {a.organization_id: a.tier for a in attempts}
-    sources = Counter(a.source for a in concluding)
-    referrers = Counter(a.referred_by for a in concluding if a.source == "referred" and a.referred_by)
+    sources: Counter[str] = Counter()
+    referrers: Counter[str] = Counter()
+    for a in concluding:
+        sources[a.source] += a.count
+        if a.source == "referred" and a.referred_by:
+            referrers[a.referred_by] += a.count
 
     def row(code: str, name: str, tally: Tally, **extra: Any) -> dict[str, Any]:
         return {"code": code, "name": name, **extra, **tally.as_json()}
 
     return {
         **{k: v for k, v in total.as_json().items() if k != "success_rate"},
-        "resolved_cases": len(total.cases),
+        # A case is settled once (it is then resolved): its concluding settled attempts are distinct cases.
+        "resolved_cases": total.settled,
         "success_rate": total.success_rate.as_json(),
-        "grassroots_share": Rate(grassroots, len(settled)).as_json(),
+        "grassroots_share": Rate(grassroots, total.settled).as_json(),
         "by_category": [
             row(
                 top,
@@ -207,15 +212,15 @@ def people_mediation(attempts: list[Attempt], names: Mapping[int, tuple[str, str
             for org, tally in sorted(by_org.items(), key=lambda kv: names[kv[0]][0])
         ],
         "agreements": {
-            "written": sum(1 for a in settled if a.agreement_type == "written"),
-            "oral": sum(1 for a in settled if a.agreement_type == "oral"),
-            "unrecorded": sum(1 for a in settled if a.agreement_type not in ("written", "oral")),
+            "written": sum(a.count for a in settled if a.agreement_type == "written"),
+            "oral": sum(a.count for a in settled if a.agreement_type == "oral"),
+            "unrecorded": sum(a.count for a in settled if a.agreement_type not in ("written", "oral")),
             "parties": sum(a.parties for a in settled),
         },
         "agreed_amount_yuan": str(round_half_up(amount, 2)),
         "agreed_amount_wan_yuan": str(round_half_up(amount / 10_000, 2)),
-        "mass_disputes": sum(1 for a in concluding if a.mass_dispute),
-        "high_risk": sum(1 for a in concluding if a.risk_level == "high"),
+        "mass_disputes": sum(a.count for a in concluding if a.mass_dispute),
+        "high_risk": sum(a.count for a in concluding if a.risk_level == "high"),
         "by_source": {source: sources.get(source, 0) for source in ("applied", "initiative", "referred")},
         "by_referrer": {
             r: referrers.get(r, 0) for r in ("court", "police", "petition", "procuratorate", "other")

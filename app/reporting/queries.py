@@ -1,13 +1,14 @@
-"""The SQL of the statistical report: one fact row per attempt or assignment, counted in ``definitions``."""
+"""The SQL of the statistical report: the fact rows ``definitions`` counts (mediation attempts grouped in
+SQL by every fact the report breaks down by; administrative-review and court assignments one by one)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Float, String, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Assignment, Case, CaseStatus, Organization, OrgKind, Party
@@ -43,38 +44,37 @@ def _ended_within(scope: Scope) -> list[ColumnElement[bool]]:
     return [Assignment.ended_at >= scope.start, Assignment.ended_at < scope.end]
 
 
-def _amount(detail: dict[str, Any] | None) -> Decimal | None:
-    raw = (detail or {}).get("agreed_amount")
-    try:
-        return Decimal(str(raw)) if raw is not None else None
-    except InvalidOperation:
-        return None
-
-
 _party_count = (
     select(func.count()).where(Party.case_id == Assignment.case_id).correlate(Assignment).scalar_subquery()
 )
+# The agreement recorded with the outcome (JSON written by the outcome action), read on both databases.
+_agreement_type = Assignment.outcome_detail["agreement_type"].as_string()
+# Amounts are stored as decimal strings with at most two places: × 100 and rounded, they sum exactly in fen.
+_amount_fen = cast(
+    func.round(cast(Assignment.outcome_detail["agreed_amount"].as_string(), Float(53)) * 100), BigInteger
+)
+_mass = cast(Case.routing_flags, String).like('%"mass_dispute"%')
+_high_risk = Case.risk_level == "high"
 
 
 async def mediation_attempts(session: AsyncSession, scope: Scope) -> list[Attempt]:
-    """Accepted people's-mediation assignments that ended in the period (not declined: never accepted)."""
+    """Accepted people's-mediation assignments that ended in the period (not declined: never accepted),
+    counted in SQL by every fact the report breaks down by (one row per group, not per attempt)."""
+    dimensions = (
+        Assignment.organization_id,
+        Assignment.tier,
+        Case.town_org_id,
+        Case.category,
+        Assignment.end_reason,
+        Assignment.outcome,
+        _agreement_type,
+        _high_risk,
+        _mass,
+        Case.source,
+        Case.referred_by,
+    )
     stmt = (
-        select(
-            Assignment.case_id,
-            Assignment.organization_id,
-            Assignment.tier,
-            Case.town_org_id,
-            Case.category,
-            Assignment.end_reason,
-            Assignment.outcome,
-            Assignment.ended_at,
-            Assignment.outcome_detail,
-            _party_count,
-            Case.risk_level,
-            Case.routing_flags,
-            Case.source,
-            Case.referred_by,
-        )
+        select(*dimensions, func.count(), func.sum(_amount_fen), func.sum(_party_count))
         .join(Case, Case.id == Assignment.case_id)
         .join(Organization, Organization.id == Assignment.organization_id)
         .where(
@@ -85,24 +85,26 @@ async def mediation_attempts(session: AsyncSession, scope: Scope) -> list[Attemp
             or_(Organization.channel.is_(None), Organization.channel != ADMINISTRATIVE_REVIEW),
             *scope.conditions(Case.town_org_id, Assignment.organization_id),
         )
+        .group_by(*dimensions)
     )
     return [
         Attempt(
-            case_id=r[0],
-            organization_id=r[1],
-            tier=r[2],
-            town_id=r[3],
-            category=r[4],
-            end_reason=r[5],
-            outcome=r[6],
-            ended_at=r[7],
-            agreement_type=(r[8] or {}).get("agreement_type"),
-            agreed_amount=_amount(r[8]),
-            parties=int(r[9] or 0),
-            risk_level=r[10],
-            mass_dispute="mass_dispute" in (r[11] or []),
-            source=r[12],
-            referred_by=r[13],
+            case_id=None,
+            organization_id=r[0],
+            tier=r[1],
+            town_id=r[2],
+            category=r[3],
+            end_reason=r[4],
+            outcome=r[5],
+            ended_at=scope.start,
+            agreement_type=r[6],
+            agreed_amount=Decimal(int(r[12])) / 100 if r[12] is not None else None,
+            parties=int(r[13] or 0),
+            risk_level="high" if r[7] else "low",
+            mass_dispute=bool(r[8]),
+            source=r[9],
+            referred_by=r[10],
+            count=int(r[11]),
         )
         for r in await session.execute(stmt)
     ]
