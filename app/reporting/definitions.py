@@ -1,9 +1,9 @@
 """The figures of the statistical report, defined on plain facts (issue #15 §2). Pure: no I/O.
 
 The queries (``queries.py``) read fact rows (mediation attempts, grouped in SQL with a ``count``;
-administrative-review and court assignments); everything below counts them. Published definitions vary, so every rate carries its numerator and
-denominator, and the two sets of administrative-review decisions that differ between years are
-configuration (``Definitions``).
+administrative-review and court assignments); everything below counts them. Published definitions
+vary, so every rate carries its numerator and denominator, and the two sets of administrative-review
+decisions that differ between years are configuration (``Definitions``).
 
 People's mediation (人民调解) is what village, town and specialised committees and the city center's mediation
 channels do; the administrative-review channel and the court are excluded.
