@@ -277,7 +277,7 @@ def cmd_cases_import(args: argparse.Namespace) -> None:
     verb = "would import" if args.dry_run else "imported"
     print(f"rows: {result.rows}; {verb}: {result.imported}; already imported, skipped: {result.skipped}")
     if result.errors:
-        sys.exit(f"{len(result.errors)} errors; nothing was stored")
+        sys.exit(f"{len(result.errors)} error(s); nothing was stored")
 
 
 def build_parser() -> argparse.ArgumentParser:

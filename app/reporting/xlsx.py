@@ -119,6 +119,7 @@ def workbook(report: dict[str, Any], title: str, labels: Labels) -> bytes:
     formats = {"bold": bold, "pct": pct, "money": money}
     _summary_sheet(book, report, formats, labels, f"{title} 汇总 {period}")
     _review_sheet(book, report["administrative_review"], formats, labels, f"{title} 行政复议 {period}")
+    _court_and_dispatch_sheets(book, report, formats, f"{title} {{}} {period}")
     book.close()
     return out.getvalue()
 
@@ -185,6 +186,28 @@ def _review_sheet(
     sheet.write(2, len(head) - 3, row[-3], pct)
     sheet.write(2, len(head) - 1, row[-1], pct)
     sheet.set_column(0, len(head), 11)
+
+
+def _court_and_dispatch_sheets(
+    book: Any, report: dict[str, Any], formats: dict[str, Any], heading: str
+) -> None:
+    court, rate = report["court_subcenter"], report["dispatch"]["within_deadline"]
+    sheet = book.add_worksheet("法院分中心")
+    sheet.write(0, 0, heading.format("法院分中心"), formats["bold"])
+    sheet.write_row(1, 0, ["化解数", "司法确认申请", "确认有效", "不予确认"], formats["bold"])
+    confirmation = court["judicial_confirmation"]
+    sheet.write_row(
+        2,
+        0,
+        [court["resolved"], confirmation["requested"], confirmation["confirmed"], confirmation["refused"]],
+    )
+    sheet.set_column(0, 3, 12)
+    sheet = book.add_worksheet("平台分派")
+    sheet.write(0, 0, heading.format("平台分派"), formats["bold"])
+    sheet.write_row(1, 0, ["3个工作日内分派率", "按期分派", "到期分派时钟"], formats["bold"])
+    sheet.write(2, 0, rate["value"], formats["pct"])
+    sheet.write_row(2, 1, [rate["numerator"], rate["denominator"]])
+    sheet.set_column(0, 2, 16)
 
 
 def people_mediation_csv(report: dict[str, Any], labels: Labels) -> bytes:

@@ -160,6 +160,9 @@ async def test_the_workbook_reads_back_with_numbers_as_numbers(client, world) ->
         "人民调解（按层级）",
     ]
     assert "行政复议" in book.sheetnames and "汇总" in book.sheetnames
+    dispatch = list(book["平台分派"].iter_rows(min_row=3, values_only=True))
+    assert dispatch[0] == (1.0, 5, 5)
+    assert book["法院分中心"]["A2"].value == "化解数"
     rows = list(book["人民调解（按组织）"].iter_rows(min_row=2, values_only=True))
     assert rows[0][:5] == ("组织代码", "组织名称", "层级", "调解案件数", "调解成功数")
     by_code = {row[0]: row for row in rows[1:]}
