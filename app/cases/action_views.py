@@ -21,10 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.cases import actions
+from app.cases.detail import CaseDetailOut, present_detail
 from app.cases.lifecycle import Outcome
-from app.cases.permissions import abilities
-from app.cases.presenter import detail_out, present_cases
-from app.cases.schemas import AgreementEffectiveOn, CaseDetailOut
+from app.cases.schemas import AgreementEffectiveOn, CourtCaseNumber
 from app.cases.transitions import Loaded, flush, load
 from app.context import AppContext
 from app.db import utcnow
@@ -32,6 +31,7 @@ from app.deps import Context, HumanPrincipal, Session
 from app.errors import DomainError, FieldError, PreconditionFailed, ValidationFailed
 from app.idempotency import Replay, check_key, claim, complete, fingerprint
 from app.models import Case
+from app.sla import extension
 
 router = APIRouter(prefix="/cases", tags=["case lifecycle"])
 
@@ -75,10 +75,18 @@ class OutcomeIn(_Action):
     agreed_amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     performed: StrictBool | None = None
     agreement_effective_on: AgreementEffectiveOn = None
+    court_case_number: CourtCaseNumber | None = Field(
+        default=None, description="案号: the court sub-center's own outcomes carry its case number"
+    )
     note: str | None = Field(default=None, max_length=1000)
 
     def detail(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude={"version", "outcome"}, exclude_none=True)
+
+
+class ExtendIn(_Action):
+    reason: str = Field(min_length=2, max_length=1000, description="e.g. 经双方当事人同意继续调解")
+    days: int = Field(ge=1, le=366, description="1 to the clock rule's maximum (30 by default)")
 
 
 class CloseIn(_Action):
@@ -109,8 +117,7 @@ async def case_response(
     session: AsyncSession, principal: Principal, case: Case, now: datetime, status: int = 200
 ) -> Response:
     """The case as the caller sees it now, with what it may do next (CaseDetailOut), as exact JSON text."""
-    (out,) = await present_cases(session, [case])
-    detail = detail_out(out, await abilities(session, principal, case, now))
+    detail = await present_detail(session, principal, case, now)
     return Response(
         detail.model_dump_json(),
         status_code=status,
@@ -217,7 +224,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec(
             "accept",
             NoteIn,
-            lambda s, p, c, b, now: actions.accept(p, c, b.note, now),
+            lambda s, p, c, b, now: actions.accept(s, p, c, b.note, now),
             "受理: the assignee takes it on.",
         ),
         ActionSpec(
@@ -251,6 +258,12 @@ ACTIONS: dict[str, ActionSpec] = {
             CloseIn,
             lambda s, p, c, b, now: actions.close(p, c, b.follow_up_note, now),
             "归档: after the follow-up visit (回访), with its note.",
+        ),
+        ActionSpec(
+            "extend",
+            ExtendIn,
+            lambda s, p, c, b, now: extension.extend(s, p, c, b.reason, b.days, now),
+            "延期: extend the mediation period once, with both parties' consent; the state stays.",
         ),
     ]
 }

@@ -14,16 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scope import may_dispatch_to
-from app.calendar.service import calendar_in_force
 from app.calendar.workdays import SHANGHAI
 from app.cases.lifecycle import Action, escalation_tier, outcomes_for
 from app.cases.permissions import ESCALATION_SELECTORS, is_holder, refuse, require
 from app.cases.transitions import Actor, Loaded, transition
 from app.errors import Conflict, FieldError, ValidationFailed
-from app.models import Assignment, Case, Organization
+from app.models import Assignment, Case, ClockKind, Organization
 from app.routing import service as routing
 from app.routing.engine import target_label
-from app.sla.clock import start_clock, stop_clock
+from app.sla import clock as clocks
 
 # 人民调解法 第三十三条: the parties may jointly apply for judicial confirmation within 30 days of the
 # mediation agreement taking effect.
@@ -34,6 +33,10 @@ def _holder(principal: Principal, loaded: Loaded, action: str, what: str) -> Ass
     require(action, principal, loaded.facts, what)
     assert loaded.assignment is not None  # the holder rules need an open assignment
     return loaded.assignment
+
+
+async def _org(session: AsyncSession, org_id: int) -> Organization:
+    return (await session.execute(select(Organization).where(Organization.id == org_id))).scalar_one()
 
 
 def dispatch_to(
@@ -73,8 +76,10 @@ async def auto_dispatch(
     found = await routing.candidates_for_case(session, loaded.case, excluded)
     if found.single is None:
         return None
+    await clocks.stop_running(session, loaded.case, now, "dispatched")
     dispatch_to(loaded, found.single, actor, now, auto=True, note=None)
     session.add(loaded.assignment)
+    await clocks.start(session, loaded.case, ClockKind.ACCEPTANCE, now, found.single)
     return found.single
 
 
@@ -115,22 +120,29 @@ async def dispatch(
         )
     if not org.active:
         raise Conflict(f"{org.name} is deactivated and receives no dispatches.", code="organization.inactive")
-    await stop_clock(session, loaded.case, now, await calendar_in_force(session), by="dispatched")
+    await clocks.stop_running(session, loaded.case, now, "dispatched")
     dispatch_to(loaded, org, Actor.of(principal), now, auto=False, note=note)
     session.add(loaded.assignment)
+    await clocks.start(session, loaded.case, ClockKind.ACCEPTANCE, now, org)
 
 
-def accept(principal: Principal, loaded: Loaded, note: str | None, now: datetime) -> None:
+async def accept(
+    session: AsyncSession, principal: Principal, loaded: Loaded, note: str | None, now: datetime
+) -> None:
     assignment = _holder(principal, loaded, Action.ACCEPT, "accept")
     transition(loaded, Action.ACCEPT, Actor.of(principal), now, reason=note)
     assignment.accepted_at = now
+    await clocks.stop_running(session, loaded.case, now, "accepted")
+    await clocks.start(
+        session, loaded.case, ClockKind.MEDIATION, now, await _org(session, assignment.organization_id)
+    )
 
 
 async def _back_to_pending(session: AsyncSession, loaded: Loaded, now: datetime) -> None:
     case = loaded.case
     case.current_org_id = None
     case.current_tier = None
-    start_clock(case, now, await calendar_in_force(session))
+    await clocks.start(session, case, ClockKind.DISPATCH, now)
 
 
 async def decline(
@@ -152,6 +164,7 @@ async def decline(
         data={"organization_id": assignment.organization_id},
     )
     assignment.declined_at = assignment.ended_at = now
+    await clocks.stop_running(session, loaded.case, now, "declined")
     assignment.decline_reason = reason
     assignment.end_reason = "declined"
     if assignment.tier == "court":
@@ -199,6 +212,7 @@ async def escalate(
     )
     assignment.ended_at = now
     assignment.end_reason = "escalated"
+    await clocks.stop_running(session, case, now, "escalated")
     assignment.outcome = "failed"
     where = target_label(to_tier, selector, channel, case.category)
     case.routing_tier, case.routing_selector, case.routing_channel = to_tier, selector, channel
@@ -264,6 +278,16 @@ async def record_outcome(
             ]
         )
     _check_effective_on(loaded.case, detail.get("agreement_effective_on"))
+    if detail.get("court_case_number") and assignment.tier != "court":
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "court_case_number",
+                    "court_case_number.not_court",
+                    "Only the court sub-center's outcomes carry a court case number (案号).",
+                )
+            ]
+        )
     transition(
         loaded,
         Action.OUTCOME,
@@ -273,6 +297,9 @@ async def record_outcome(
         data={"outcome": outcome, **detail},
     )
     _resolve(loaded.case, assignment, outcome, detail, now)
+    await clocks.stop_running(
+        session, loaded.case, now, "withdrawn" if outcome == "withdrawn" else "resolved"
+    )
     if outcome == "settled":
         effective = detail.get("agreement_effective_on")
         start = date.fromisoformat(effective) if effective else now.astimezone(SHANGHAI).date()
@@ -289,8 +316,7 @@ async def withdraw(
 ) -> None:
     require(Action.WITHDRAW, principal, loaded.facts)
     case, assignment = loaded.case, loaded.assignment
-    if case.status == "pending_dispatch":
-        await stop_clock(session, case, now, await calendar_in_force(session), by="withdrawn")
+    await clocks.stop_running(session, case, now, "withdrawn")
     transition(
         loaded, Action.WITHDRAW, Actor.of(principal), now, reason=reason, data={"outcome": "withdrawn"}
     )

@@ -22,20 +22,22 @@ from app.cases import repository as repo
 from app.cases import sql
 from app.cases.actions import dispatch_to
 from app.cases.events import rows_of
+from app.cases.lifecycle import STATUS_LABELS
 from app.cases.presenter import case_out
 from app.cases.schemas import CaseIn
 from app.cases.transitions import Actor, Loaded
 from app.context import AppContext
-from app.errors import FieldError, ValidationFailed
+from app.errors import Conflict, FieldError, ValidationFailed
 from app.idempotency import Replay, claim, complete, fingerprint
-from app.models import Case, CaseStatus, OrgKind, Party
+from app.models import Case, CaseStatus, ClockKind, OrgKind, Party
 from app.organizations.cache import OrgKey, org_keys_by_codes
 from app.pii.contexts import ADDRESS_CONTEXT, ID_CONTEXT, PHONE_CONTEXT
 from app.pii.identity import mask_id_number, mask_phone
 from app.routing import service as routing
 from app.routing.engine import Decision
 from app.routing.service import Candidates
-from app.sla.clock import start_clock
+from app.sla.clock import close_clock, open_clock
+from app.sla.rule_store import rules_in_force
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ async def draft_case(session: AsyncSession, principal: Principal, body: CaseIn, 
         claim_amount_fen=_fen(body.claim_amount),
         occurred_on=body.occurred_on,
         risk_level=body.risk_level,
-        judicial_confirmation_requested=body.judicial_confirmation_requested,
+        litigation_intended=body.litigation_intended,
         applicant_count=sum(1 for p in body.parties if p.role == "applicant"),
         respondent_is_government=any(p.is_government for p in body.parties if p.role == "respondent"),
         cross_village=len(villages - {None}) > 1,
@@ -198,21 +200,26 @@ async def create_case(
             return IntakeResult(claimed.status, claimed.body, first["id"], first["version"], replayed=True)
         claim_id = claimed
 
+    if not body.confirm_duplicate:
+        await _refuse_possible_duplicates(session, ctx, body, now)
     draft = await draft_case(session, principal, body, now)
     case = draft.case
     parties = _party_rows(ctx, case.id, body, draft.places)
-    start_clock(case, now, await calendar_in_force(session))
     routed = await routing.route(
         session, case, draft.respondents, (case.town_org_id, case.village_org_id, case.intake_org_id)
     )
     found, orgs = routed.found, routed.orgs
     store_decision(case, routed.decision, found)
+    calendar, rules = await calendar_in_force(session), await rules_in_force(session)
+    clocks = [open_clock(ClockKind.DISPATCH, case, now, calendar, rules)]
     actor = Actor.of(principal)
     loaded = Loaded(case, None)
     loaded.events.append(_created_event(case, actor, now))
     if found.single is not None:
         # found.single was read as active in this transaction, by the route query.
         dispatch_to(loaded, found.single, actor, now, auto=True, note=None)
+        close_clock(clocks[0], now, "dispatched", calendar)
+        clocks.append(open_clock(ClockKind.ACCEPTANCE, case, now, calendar, rules, found.single))
     # Taken last, when nothing but a database error can stop the intake (see take_reference).
     case.reference = await repo.take_reference(
         session,
@@ -229,6 +236,7 @@ async def create_case(
         parties,
         sql.row_of(assignment, sql.ASSIGNMENT_COLUMNS) if assignment is not None else None,
         await rows_of(session, case, loaded.events),
+        [sql.row_of(clock, sql.CLOCK_COLUMNS) for clock in clocks],
     )
     if assignment is not None:
         assert assignment_id is not None
@@ -239,6 +247,31 @@ async def create_case(
     if claim_id is not None:
         await complete(session, claim_id, 201, result)
     return IntakeResult(201, result, str(case.id), case.version, replayed=False)
+
+
+# A party's ID number in an open case received this recently makes a new registration a possible duplicate.
+DUPLICATE_WINDOW = timedelta(days=90)
+
+
+async def _refuse_possible_duplicates(
+    session: AsyncSession, ctx: AppContext, body: CaseIn, now: datetime
+) -> None:
+    """409 ``case.possible_duplicate`` (nothing stored, no case number taken) when a party's ID number, by
+    its blind index, is in an open case received in the last 90 days; the client re-sends with
+    ``confirm_duplicate: true`` to register it anyway. A replayed Idempotency-Key never gets here."""
+    bidxs = {ctx.blind_index.compute(p.id_number, context=ID_CONTEXT) for p in body.parties if p.id_number}
+    found = await repo.open_cases_naming(session, bidxs, now - DUPLICATE_WINDOW)
+    if found:
+        raise Conflict(
+            f"A party of this dispute is named in {len(found)} open case(s) received in the last "
+            f"{DUPLICATE_WINDOW.days} days. Check them; to register this one anyway, send it again with "
+            '"confirm_duplicate": true.',
+            code="case.possible_duplicate",
+            duplicates=[
+                {"reference": reference, "status": status, "status_label": STATUS_LABELS[status]}
+                for reference, status in found
+            ],
+        )
 
 
 def store_decision(case: Case, decision: Decision, found: Candidates) -> None:

@@ -13,6 +13,16 @@ from enum import StrEnum
 from app.models import CaseStatus
 from app.routing.engine import tier_rank
 
+# The states in Chinese, for what the API itself says (a possible duplicate's status_label); the pages use
+# app.web.labels.STATUS_LABELS, which tests/unit/test_labels_complete.py holds equal to this.
+STATUS_LABELS: dict[str, str] = {
+    "pending_dispatch": "待分派",
+    "dispatched": "已分派",
+    "in_mediation": "调解中",
+    "resolved": "已办结",
+    "closed": "已归档",
+}
+
 
 class Action(StrEnum):
     DISPATCH = "dispatch"
@@ -22,6 +32,7 @@ class Action(StrEnum):
     OUTCOME = "outcome"
     WITHDRAW = "withdraw"
     CLOSE = "close"
+    EXTEND = "extend"  # 延期: the mediation clock, once; the state stays (app.sla.extension)
 
 
 P, D, M, R, C = (
@@ -43,6 +54,7 @@ TRANSITIONS: dict[tuple[Action, CaseStatus], CaseStatus] = {
     (Action.WITHDRAW, D): R,
     (Action.WITHDRAW, M): R,
     (Action.CLOSE, R): C,
+    (Action.EXTEND, M): M,
 }
 
 EVENT_TYPES: dict[Action, str] = {
@@ -53,6 +65,7 @@ EVENT_TYPES: dict[Action, str] = {
     Action.OUTCOME: "case.resolved",
     Action.WITHDRAW: "case.withdrawn",
     Action.CLOSE: "case.closed",
+    Action.EXTEND: "case.mediation_extended",
 }
 
 

@@ -13,11 +13,14 @@ from app.models.case import (
     PartyRole,
     Referrer,
 )
+
+# Case work (issue #12)
+from app.models.casework import ConfirmationRequest, ConfirmationStatus, ContactReveal
 from app.models.feed import FeedConsumer, FeedEvent
 from app.models.identity import ApiClient, ApiClientKey, AuthToken, LoginAttempt, Role, User
 from app.models.organization import Organization, OrgKind, Tier
 from app.models.routing import RoutingRuleSet
-from app.models.sla import CalendarYear, SlaBreach
+from app.models.sla import CalendarYear, ClockKind, ClockUnit, SlaClock, SlaClockRuleSet
 
 __all__ = [
     "ApiClient",
@@ -31,6 +34,11 @@ __all__ = [
     "CaseReferenceCounter",
     "CaseSource",
     "CaseStatus",
+    "ClockKind",
+    "ClockUnit",
+    "ConfirmationRequest",
+    "ConfirmationStatus",
+    "ContactReveal",
     "FeedConsumer",
     "FeedEvent",
     "IdempotencyKey",
@@ -42,7 +50,8 @@ __all__ = [
     "Referrer",
     "Role",
     "RoutingRuleSet",
-    "SlaBreach",
+    "SlaClock",
+    "SlaClockRuleSet",
     "Tier",
     "User",
 ]

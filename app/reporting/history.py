@@ -35,10 +35,11 @@ from app.cases.schemas import CaseIn, PartyIn
 from app.cases.transitions import Actor, Loaded, flush, load
 from app.context import AppContext
 from app.errors import DomainError, ValidationFailed
-from app.models import Case, CaseSource, Organization, Referrer, Role
+from app.models import Case, CaseSource, ClockKind, Organization, Referrer, Role
 from app.reporting.history_rows import HistoryRow, RowError, Vocabulary, check_row
 from app.routing import service as routing
-from app.sla.clock import start_clock
+from app.sla.clock import open_clock
+from app.sla.rule_store import rules_in_force
 
 # A domain error's field → the file's column.
 FIELD_COLUMNS = {"organization_code": "handled_by", "town_code": "town_code", "village_code": "village_code"}
@@ -160,7 +161,7 @@ class HistoryImport:
             return
         if row.accepted_at is not None:
             await self._step(
-                case_id, handler, row.accepted_at, row, lambda s, c, t: actions.accept(handler, c, None, t)
+                case_id, handler, row.accepted_at, row, lambda s, c, t: actions.accept(s, handler, c, None, t)
             )
         if row.outcome is not None and row.outcome_at is not None:
             if row.outcome == "withdrawn":
@@ -238,7 +239,8 @@ class HistoryImport:
             occurred_on=None,
             received_at=row.received_at,
             risk_level="low",
-            judicial_confirmation_requested=False,
+            litigation_intended=False,
+            confirm_duplicate=True,
             town_code=row.town_code,
             village_code=row.village_code,
             parties=parties,
@@ -250,11 +252,12 @@ class HistoryImport:
         case.external_ref = row.external_ref
         case.applicant_count = max(row.applicant_count, len(row.applicant_names), 1)
         case.respondent_is_government = row.respondent_is_government
-        start_clock(case, row.received_at, await calendar_in_force(self.session))
         routed = await routing.route(
             self.session, case, draft.respondents, (case.town_org_id, case.village_org_id, case.intake_org_id)
         )
         store_decision(case, routed.decision, routed.found)
+        calendar, rules = await calendar_in_force(self.session), await rules_in_force(self.session)
+        clock = open_clock(ClockKind.DISPATCH, case, row.received_at, calendar, rules)
         loaded = Loaded(case, None)
         loaded.events.append(_created_event(case, Actor.of(principal), row.received_at))
         case.reference = await repo.take_reference(
@@ -272,6 +275,7 @@ class HistoryImport:
             _party_rows(self.ctx, case.id, body, draft.places),
             None,
             await rows_of(self.session, case, loaded.events),
+            [sql.row_of(clock, sql.CLOCK_COLUMNS)],
         )
         return case.id
 

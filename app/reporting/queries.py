@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Float, String, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Assignment, Case, CaseStatus, Organization, OrgKind, Party
+from app.models import Assignment, Case, ConfirmationRequest, ConfirmationStatus, Organization, OrgKind, Party
 from app.reporting.definitions import (
     ADMINISTRATIVE_REVIEW,
     PEOPLE_MEDIATION_TIERS,
@@ -20,6 +20,7 @@ from app.reporting.definitions import (
     Rate,
     ReviewFacts,
 )
+from app.sla import service as sla_service
 
 
 @dataclass(frozen=True)
@@ -151,62 +152,50 @@ async def court_attempts(session: AsyncSession, scope: Scope) -> list[CourtAttem
 
 
 async def judicial_confirmation(session: AsyncSession, scope: Scope) -> dict[str, int]:
-    """Judicial-confirmation requests received, confirmed and refused in the period.
-
-    Interim, until the confirmation requests of issue #12 are merged: requested = cases received in the
-    period whose parties asked for confirmation at intake; confirmed = court attempts ended
-    ``judicially_confirmed``; refused is not recorded yet (0). Switch this one function on merge.
-    """
-    requested = await session.scalar(
-        select(func.count())
-        .select_from(Case)
-        .where(
-            Case.received_at >= scope.start,
-            Case.received_at < scope.end,
-            Case.judicial_confirmation_requested.is_(True),
-            *scope.conditions(Case.town_org_id, Case.routing_org_id),
+    """Judicial-confirmation requests made in the period, and the court's answers given in it."""
+    requests = ConfirmationRequest
+    where = scope.conditions(Case.town_org_id, requests.requested_by_org_id)
+    requested, confirmed, refused = (
+        await session.execute(
+            select(
+                func.count().filter(requests.requested_at >= scope.start, requests.requested_at < scope.end),
+                func.count().filter(
+                    requests.status == ConfirmationStatus.CONFIRMED,
+                    requests.answered_at >= scope.start,
+                    requests.answered_at < scope.end,
+                ),
+                func.count().filter(
+                    requests.status == ConfirmationStatus.REFUSED,
+                    requests.answered_at >= scope.start,
+                    requests.answered_at < scope.end,
+                ),
+            )
+            .join(Case, Case.id == requests.case_id)
+            .where(
+                or_(
+                    and_(requests.requested_at >= scope.start, requests.requested_at < scope.end),
+                    and_(requests.answered_at >= scope.start, requests.answered_at < scope.end),
+                ),
+                *where,
+            )
         )
-    )
-    confirmed = await session.scalar(
-        select(func.count())
-        .select_from(Assignment)
-        .join(Case, Case.id == Assignment.case_id)
-        .where(
-            *_ended_within(scope),
-            Assignment.outcome == "judicially_confirmed",
-            *scope.conditions(Case.town_org_id, Assignment.organization_id),
-        )
-    )
-    return {"requested": int(requested or 0), "confirmed": int(confirmed or 0), "refused": 0}
+    ).one()
+    return {"requested": int(requested or 0), "confirmed": int(confirmed or 0), "refused": int(refused or 0)}
 
 
 async def dispatch_within_deadline(session: AsyncSession, scope: Scope, now: datetime) -> Rate:
-    """Dispatch clocks due in the period: met ÷ (met + missed); a clock still running past due is missed.
-
-    Interim, until the clocks of issue #13 are merged (``app.sla.service.on_time``): read from the
-    assignments (each carries the clock its dispatch stopped) and the cases still waiting. Clocks ended by a
-    withdrawal are left out. Switch this one function on merge.
-    """
-    due = [Assignment.dispatch_due_at >= scope.start, Assignment.dispatch_due_at < scope.end]
-    met, total = (
-        await session.execute(
-            select(
-                func.count().filter(Assignment.dispatched_at <= Assignment.dispatch_due_at),
-                func.count(),
-            ).where(*due, *scope.conditions(Assignment.town_org_id, Assignment.organization_id))
-        )
-    ).one()
-    running = await session.scalar(
-        select(func.count())
-        .select_from(Case)
-        .where(
-            Case.status == CaseStatus.PENDING_DISPATCH,
-            Case.dispatch_due_at >= scope.start,
-            Case.dispatch_due_at < min(scope.end, now),
-            *scope.conditions(Case.town_org_id, Case.routing_org_id),
-        )
+    """Dispatch clocks due in the period: met ÷ (met + missed), a clock still running past due being
+    missed and one ended early by a withdrawal left out (the deadlines' own count, app.sla.service)."""
+    counts = await sla_service.on_time(
+        session,
+        kind="dispatch",
+        start=scope.start,
+        end=scope.end,
+        town_id=scope.town_id,
+        organization_id=scope.organization_id,
+        now=now,
     )
-    return Rate(int(met or 0), int(total or 0) + int(running or 0))
+    return Rate(counts.met, counts.met + counts.missed)
 
 
 async def organization_names(session: AsyncSession) -> dict[int, tuple[str, str]]:

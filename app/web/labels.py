@@ -171,6 +171,46 @@ def password_error_label(code: str) -> str:
     return PASSWORD_ERROR_LABELS.get(code, "新密码不符合要求。")
 
 
+# --- SLA clocks (issue #13) -------------------------------------------------------------------------------
+CLOCK_LABELS: dict[str, str] = {"dispatch": "分派期限", "acceptance": "受理期限", "mediation": "调解期限"}
+CLOCK_UNIT_LABELS: dict[str, str] = {"working_days": "工作日", "calendar_days": "自然日"}
+# Why a clock stopped (SlaClock.stopped_by).
+CLOCK_STOP_LABELS: dict[str, str] = {
+    "dispatched": "已分派",
+    "accepted": "已受理",
+    "declined": "已退回",
+    "escalated": "已上交",
+    "resolved": "已办结",
+    "withdrawn": "已撤回",
+}
+EVENT_LABELS["mediation_extended"] = "延期调解"
+
+
+def clock_label(kind: str | None) -> str:
+    return CLOCK_LABELS.get(kind or "", kind or "—")
+
+
+# Case work (issue #12, API side): the actions a case page offers, judicial-confirmation requests, contact.
+CASE_ACTION_LABELS: dict[str, str] = {
+    "dispatch": "分派",
+    "accept": "受理",
+    "decline": "退回",
+    "escalate": "上交",
+    "outcome": "记录调解结果",
+    "withdraw": "撤回",
+    "close": "回访结案",
+    "extend": "延期",
+    "request_confirmation": "申请司法确认",
+}
+CONFIRMATION_STATUS_LABELS: dict[str, str] = {
+    "requested": "已申请司法确认，待法院答复",
+    "confirmed": "确认有效",
+    "refused": "不予确认",
+}
+CONTACT_FIELD_LABELS: dict[str, str] = {"phone": "电话", "address": "住址"}
+EVENT_LABELS.update({"confirmation_requested": "申请司法确认", "confirmation_answered": "法院答复司法确认"})
+
+
 # --- reporting (#15): the source of a case and who referred it -------------------------------------------
 SOURCE_LABELS: dict[str, str] = {"applied": "申请调解", "initiative": "主动调解", "referred": "委托移送"}
 REFERRER_LABELS: dict[str, str] = {

@@ -31,6 +31,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "outcome": {"outcome": "failed", "note": "调解不成"},
     "withdraw": {"reason": "申请人撤回申请"},
     "close": {"follow_up_note": "回访：双方已履行协议。"},
+    "extend": {"reason": "经双方当事人同意继续调解", "days": 15},
 }
 
 
@@ -92,7 +93,7 @@ async def test_allowed_actions_are_exactly_what_the_endpoints_accept(client, wor
                     assert r.status_code in (403, 409), (state, user, action, r.status_code, r.text)
     # The table reads as the rules say (a few anchors, so that "nobody may do anything" cannot pass).
     assert offered[("dispatched", "lc_v01")] == ["accept", "decline", "withdraw"]
-    assert offered[("in_mediation", "lc_v01")] == ["escalate", "outcome", "withdraw"]
+    assert offered[("in_mediation", "lc_v01")] == ["escalate", "outcome", "withdraw", "extend"]
     assert offered[("pending_dispatch", "lc_sfs")] == ["dispatch", "withdraw"]
     assert offered[("pending_dispatch", "lc_v01")] == ["withdraw"]
     assert offered[("dispatched_elsewhere", "lc_stn")] == []

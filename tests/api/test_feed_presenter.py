@@ -6,14 +6,14 @@ import uuid
 from datetime import datetime, timedelta
 
 from pydantic_core import to_json
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.calendar.workdays import SHANGHAI
 from app.cases.presenter import Reveal, present_cases
 from app.db import session_scope, utcnow
 from app.feed.presenter import court_cases
 from app.feed.views import FeedPage
-from app.models import Case, SlaBreach
+from app.models import Case, SlaClock
 from tests.support import act, case_body, login, person
 
 
@@ -37,11 +37,11 @@ async def court_action(client, world, case, action, **body):
 
 async def varied_cases(client, world, app) -> list[dict]:
     """Cases in the states and shapes the court view shows, each field set and unset somewhere."""
-    dispatched = await created(client, world, judicial_confirmation_requested=True)
+    dispatched = await created(client, world, litigation_intended=True)
     sparse = await created(
         client,
         world,
-        judicial_confirmation_requested=True,
+        litigation_intended=True,
         claim_amount=None,
         occurred_on=None,
         parties=[
@@ -56,7 +56,7 @@ async def varied_cases(client, world, app) -> list[dict]:
         ],
     )
     accepted = await court_action(client, world, dispatched, "accept")
-    settled = await created(client, world, judicial_confirmation_requested=True, claim_amount="1234567.89")
+    settled = await created(client, world, litigation_intended=True, claim_amount="1234567.89")
     settled = await court_action(client, world, settled, "accept")
     settled = await court_action(
         client,
@@ -67,7 +67,7 @@ async def varied_cases(client, world, app) -> list[dict]:
         agreement_type="written",
         agreement_effective_on=datetime.now(SHANGHAI).date().isoformat(),  # not before receipt
     )
-    declined = await created(client, world, judicial_confirmation_requested=True)
+    declined = await created(client, world, litigation_intended=True)
     declined = await court_action(client, world, declined, "decline", reason="不属于司法确认范围")
     village = await created(client, world)
     government = await created(
@@ -95,15 +95,28 @@ async def _breaches(app, ids: list[uuid.UUID]) -> None:
         cases = {c.id: c for c in (await s.execute(select(Case).where(Case.id.in_(ids)))).scalars()}
         first, second = cases[ids[0]], cases[ids[1]]
 
-        def breach(case, started, **closed):
-            return SlaBreach(
+        # The cases' own running clocks make way for the open breach below (one running clock per case).
+        await s.execute(
+            update(SlaClock)
+            .where(SlaClock.case_id.in_(ids), SlaClock.stopped_at.is_(None))
+            .values(stopped_at=now, stopped_by="resolved")
+        )
+
+        def breach(case, started, closed_at=None, closed_by=None, **lateness):
+            return SlaClock(
                 case_id=case.id,
-                clock_started_at=started,
+                kind="dispatch",
+                started_at=started,
                 due_at=started + timedelta(days=3),
-                recorded_at=started + timedelta(days=3, minutes=1),
+                rule_version=1,
+                unit="working_days",
+                length_days=3,
+                breached_at=started + timedelta(days=3, minutes=1),
                 town_org_id=case.town_org_id,
                 category=case.category,
-                **closed,
+                stopped_at=closed_at,
+                stopped_by=closed_by,
+                **lateness,
             )
 
         s.add_all(
