@@ -241,7 +241,7 @@ async def test_the_statistics_page_shows_the_tables_and_the_paragraph(client, wo
     assert page.status_code == 200
     html = page.text
     assert "矛盾纠纷化解统计 · 全市" in html
-    assert '<p id="paragraph" class="paragraph">全市共化解矛盾纠纷1件，' in html
+    assert '<p id="paragraph" class="stats-paragraph">全市共化解矛盾纠纷1件，' in html
     assert '<th scope="row">合同／民间借贷</th><td>1</td><td>0</td><td>1</td>' in html
     assert "复制段落" in html and "statistics.js" in html
     town = await client.get("/s/statistics", params={"town": "LY-LC"})
