@@ -23,7 +23,7 @@ from app.auth.principal import Principal
 from app.cases import actions
 from app.cases.detail import CaseDetailOut, present_detail
 from app.cases.lifecycle import Outcome
-from app.cases.schemas import AgreementEffectiveOn, CourtCaseNumber
+from app.cases.schemas import AgreementEffectiveOn, CourtCaseNumber, VisitedOn
 from app.cases.transitions import Loaded, flush, load
 from app.context import AppContext
 from app.db import utcnow
@@ -91,6 +91,13 @@ class ExtendIn(_Action):
 
 class CloseIn(_Action):
     follow_up_note: str = Field(min_length=2, max_length=1000, description="回访情况")
+    visited_on: VisitedOn = None
+    agreement_performed: StrictBool | None = Field(
+        default=None, description="At the visit: has the agreement been performed (协议是否履行)"
+    )
+
+    def detail(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", include={"visited_on", "agreement_performed"}, exclude_none=True)
 
 
 def expected_version(if_match: str | None, body: _Action) -> int:
@@ -256,7 +263,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec(
             "close",
             CloseIn,
-            lambda s, p, c, b, now: actions.close(p, c, b.follow_up_note, now),
+            lambda s, p, c, b, now: actions.close(p, c, b.follow_up_note, now, b.detail()),
             "归档: after the follow-up visit (回访), with its note.",
         ),
         ActionSpec(

@@ -325,8 +325,16 @@ async def withdraw(
     loaded.assignment = None
 
 
-def close(principal: Principal, loaded: Loaded, follow_up_note: str, now: datetime) -> None:
+def close(
+    principal: Principal,
+    loaded: Loaded,
+    follow_up_note: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """resolved → closed after the follow-up visit; ``detail``: the visit's date and whether the agreement
+    was performed, kept on the audit event."""
     require(Action.CLOSE, principal, loaded.facts)
     case = loaded.case
-    transition(loaded, Action.CLOSE, Actor.of(principal), now, reason=follow_up_note)
+    transition(loaded, Action.CLOSE, Actor.of(principal), now, reason=follow_up_note, data=detail)
     case.closed_at = now

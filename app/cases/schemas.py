@@ -59,6 +59,18 @@ def _agreement_effective_on(value: date | None) -> date | None:
     return value
 
 
+def _visited_on(value: date | None) -> date | None:
+    if value is not None and value > datetime.now(SHANGHAI).date():
+        raise PydanticCustomError("visited_on.future", "The follow-up visit cannot be after today.")
+    return value
+
+
+VisitedOn = Annotated[
+    ApiDate | None,
+    AfterValidator(_visited_on),
+    Field(description="The day of the follow-up visit (回访日期), not after today (Asia/Shanghai)"),
+]
+
 # Optional itself, so that the description sits on the field in the OpenAPI, not inside its anyOf.
 AgreementEffectiveOn = Annotated[
     ApiDate | None,
