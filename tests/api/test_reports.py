@@ -251,3 +251,33 @@ async def test_the_statistics_page_shows_the_tables_and_the_paragraph(client, wo
 async def test_the_statistics_page_is_for_supervisors(client, world) -> None:
     assert (await web_login(client, "lc_v01")).status_code == 303
     assert (await client.get("/s/statistics")).status_code == 404
+
+
+async def test_judicial_confirmation_requests_and_answers_are_counted(client, world) -> None:
+    from tests.api.test_confirmation import CASE_NUMBER, answer, request, settled, today
+
+    v01 = await login(client, world, "lc_v01")
+    confirmed = (await request(client, v01, await settled(client, world))).json()
+    r = await answer(
+        client,
+        world,
+        confirmed,
+        decision="confirmed",
+        court_case_number=CASE_NUMBER,
+        decided_on=today().isoformat(),
+    )
+    assert r.status_code == 200, r.text
+    refused = (await request(client, v01, await settled(client, world))).json()
+    r = await answer(
+        client, world, refused, decision="refused", reason="协议违法", decided_on=today().isoformat()
+    )
+    assert r.status_code == 200, r.text
+    await request(client, v01, await settled(client, world))  # still awaiting the court
+    r = await client.get(
+        "/api/v1/reports/statistics", params=_period(), headers=await login(client, world, "bureau")
+    )
+    assert r.json()["court_subcenter"]["judicial_confirmation"] == {
+        "requested": 3,
+        "confirmed": 1,
+        "refused": 1,
+    }
