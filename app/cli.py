@@ -155,10 +155,13 @@ def cmd_openapi(args: argparse.Namespace) -> None:
 
 
 def cmd_sla_sweep(args: argparse.Namespace) -> None:
+    from app.notifications.producers import notify_breaches
     from app.sla.sweep import sweep
 
     async def work(session: AsyncSession) -> None:
-        result = await sweep(session, utcnow())
+        now = utcnow()
+        result = await sweep(session, now)
+        await notify_breaches(session, result.breach_ids, now, get_settings().public_base_url)
         if not result.ran:
             print("another sweep is running; skipped")
             return
@@ -339,11 +342,18 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser("generate", help="print new encryption and blind-index keys").set_defaults(
         func=cmd_keys_generate
     )
+
+    from app.notifications import commands as notification_commands
+
+    notification_commands.add_parsers(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
+    from app import subscribers
+
     args = build_parser().parse_args(argv)
+    subscribers.install(get_settings())
     try:
         args.func(args)
     except DomainError as exc:

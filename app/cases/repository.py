@@ -61,13 +61,14 @@ async def insert_new_case(
     assignment: dict[str, Any] | None,
     events: EventRows,
 ) -> int | None:
-    """A new case with its parties, assignment, events and feed rows; returns the assignment's id. One
-    statement on PostgreSQL (app.cases.sql.NewCaseStatement), one per table on SQLite."""
+    """A new case with its parties, assignment, events and the rows derived from them; returns the
+    assignment's id. One statement on PostgreSQL (app.cases.sql.NewCaseStatement), one per table on SQLite."""
     assignments = [assignment] if assignment is not None else []
     driver = await prepared.driver_of(session)
     if driver is not None:
-        args = sql.NEW_CASE.args(case, parties, assignments, events.audit, events.outbox)
-        assignment_id: int | None = await driver.fetchval(sql.NEW_CASE.sql, *args)
+        statement = sql.new_case(tuple((s.table, s.columns) for s, _ in events.derived))
+        args = statement.args(case, parties, assignments, events.audit, *(rows for _, rows in events.derived))
+        assignment_id: int | None = await driver.fetchval(statement.sql, *args)
         return assignment_id
     await prepared.execute(session, sql.INSERT_CASE, case)
     await prepared.executemany(session, sql.INSERT_PARTIES, parties)
@@ -76,8 +77,8 @@ async def insert_new_case(
         assignment_id = int(await prepared.fetchval(session, sql.INSERT_ASSIGNMENT, assignment))
     if events.audit:
         await prepared.executemany(session, sql.INSERT_EVENTS, events.audit)
-    if events.outbox:
-        await prepared.executemany(session, sql.INSERT_FEED_EVENTS, events.outbox)
+    for subscriber, rows in events.derived:
+        await prepared.executemany(session, subscriber.insert, rows)
     return assignment_id
 
 

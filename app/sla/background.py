@@ -8,6 +8,7 @@ import logging
 from app import periodic
 from app.context import AppContext
 from app.db import session_scope, utcnow
+from app.notifications.producers import notify_breaches
 from app.sla.sweep import sweep
 
 log = logging.getLogger("jiefen.sla")
@@ -15,7 +16,10 @@ log = logging.getLogger("jiefen.sla")
 
 async def sweep_once(ctx: AppContext) -> None:
     async with session_scope(ctx.sessionmaker) as session:
-        result = await sweep(session, utcnow())
+        now = utcnow()
+        result = await sweep(session, now)
+        # In the sweep's transaction: a breach and its messages commit together, once.
+        await notify_breaches(session, result.breach_ids, now, ctx.settings.public_base_url)
     if result.breaches_recorded or result.deadlines_recomputed:
         log.info(
             "sla sweep",

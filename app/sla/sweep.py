@@ -32,6 +32,7 @@ class SweepResult:
     ran: bool
     breaches_recorded: int
     deadlines_recomputed: int
+    breach_ids: tuple[int, ...] = ()  # the breaches this sweep recorded (notifications announce them)
 
 
 def _overdue(now: datetime) -> list[ColumnElement[bool]]:
@@ -58,9 +59,10 @@ async def _try_lock(session: AsyncSession) -> bool:
     return bool(locked.scalar())
 
 
-async def record_breaches(session: AsyncSession, now: datetime) -> int:
-    """One set-based INSERT … SELECT. Cases themselves are not written: updating a row of ``cases`` would
-    touch every one of its indexes, and the breach's unique key already says "recorded"."""
+async def record_breaches(session: AsyncSession, now: datetime) -> tuple[int, ...]:
+    """One set-based INSERT … SELECT, returning the new breaches' ids. Cases themselves are not written:
+    updating a row of ``cases`` would touch every one of its indexes, and the breach's unique key already
+    says "recorded"."""
     source = select(
         Case.id,
         Case.dispatch_clock_started_at,
@@ -87,9 +89,10 @@ async def record_breaches(session: AsyncSession, now: datetime) -> int:
         dialect_insert(session, SlaBreach)
         .from_select(columns, source)
         .on_conflict_do_nothing(index_elements=["case_id", "clock_started_at"])
+        .returning(SlaBreach.id)
     )
     result = cast(CursorResult[Any], await session.execute(insert_stmt))
-    return int(result.rowcount or 0)
+    return tuple(result.scalars())
 
 
 def _literal_now(now: datetime) -> Label[datetime]:
@@ -155,6 +158,7 @@ async def sweep(session: AsyncSession, now: datetime) -> SweepResult:
     recomputed = (
         await recompute_open_deadlines(session, calendar, now) if _recheck_due(calendar.version) else 0
     )
+    recorded = await record_breaches(session, now)
     return SweepResult(
-        ran=True, breaches_recorded=await record_breaches(session, now), deadlines_recomputed=recomputed
+        ran=True, breaches_recorded=len(recorded), deadlines_recomputed=recomputed, breach_ids=recorded
     )
