@@ -17,10 +17,10 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import metrics
@@ -86,9 +86,21 @@ async def claim(ctx: AppContext, session: AsyncSession, now: datetime, limit: in
                 delivery.next_attempt_at = now + timedelta(seconds=60)  # the robot's minute is used up
                 continue
             budget[channel.id] -= 1
-        delivery.attempts += 1
-        delivery.last_attempt_at = now
-        delivery.next_attempt_at = lease_until
+        # Compare and set: on SQLite (no row locks) a second sender that read the row too finds it leased.
+        taken = await session.execute(
+            update(NotificationDelivery)
+            .where(
+                NotificationDelivery.id == delivery.id,
+                NotificationDelivery.status == DeliveryStatus.PENDING,
+                NotificationDelivery.next_attempt_at == delivery.next_attempt_at,
+            )
+            .values(
+                attempts=NotificationDelivery.attempts + 1, last_attempt_at=now, next_attempt_at=lease_until
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if not cast(CursorResult[Any], taken).rowcount:
+            continue
         claimed.append(
             Claimed(
                 delivery_id=delivery.id,
@@ -102,7 +114,7 @@ async def claim(ctx: AppContext, session: AsyncSession, now: datetime, limit: in
                     else None
                 ),
                 payload=delivery.payload,
-                attempts=delivery.attempts,
+                attempts=delivery.attempts + 1,
                 created_at=delivery.created_at,
             )
         )

@@ -38,9 +38,13 @@ class Receiver:
                 length = int(self.headers.get("Content-Length", 0))
                 parts = urlsplit(self.path)
                 receiver.received.append(
-                    Received(parts.path, parse_qs(parts.query), dict(self.headers.items()), self.rfile.read(length))
+                    Received(
+                        parts.path, parse_qs(parts.query), dict(self.headers.items()), self.rfile.read(length)
+                    )
                 )
-                status, body, headers = receiver.answers[min(len(receiver.received), len(receiver.answers)) - 1]
+                status, body, headers = receiver.answers[
+                    min(len(receiver.received), len(receiver.answers)) - 1
+                ]
                 raw = json.dumps(body).encode()
                 self.send_response(status)
                 for k, v in headers.items():

@@ -14,7 +14,9 @@ from app.notifications.service import add_channel
 from tests.support import case_body, login
 
 
-async def channel(app: Any, org: str, kind: str, url: str, secret: str | None = None, events: str | None = None) -> int:
+async def channel(
+    app: Any, org: str, kind: str, url: str, secret: str | None = None, events: str | None = None
+) -> int:
     ctx = app.state.ctx
     async with session_scope(ctx.sessionmaker) as s:
         new = await add_channel(s, ctx, org, kind, url, secret, events, datetime.now().astimezone())
@@ -25,7 +27,9 @@ async def pending_case(client: Any, world: Any, app: Any, **overrides: Any) -> d
     """A case waiting for dispatch (its village committee is deactivated), routed to LY-LC-V01."""
     async with session_scope(app.state.ctx.sessionmaker) as s:
         await s.execute(update(Organization).where(Organization.code == "LY-LC-V01").values(active=False))
-    r = await client.post("/api/v1/cases", json=case_body(**overrides), headers=await login(client, world, "lc_v01"))
+    r = await client.post(
+        "/api/v1/cases", json=case_body(**overrides), headers=await login(client, world, "lc_v01")
+    )
     assert r.status_code == 201 and r.json()["status"] == "pending_dispatch", r.text
     return dict(r.json())
 
@@ -41,4 +45,6 @@ async def set_due(app: Any, case_id: str, started: datetime, due: datetime) -> N
 
 async def deliveries(app: Any) -> list[NotificationDelivery]:
     async with session_scope(app.state.ctx.sessionmaker) as s:
-        return list((await s.execute(select(NotificationDelivery).order_by(NotificationDelivery.id))).scalars())
+        return list(
+            (await s.execute(select(NotificationDelivery).order_by(NotificationDelivery.id))).scalars()
+        )

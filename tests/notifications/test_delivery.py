@@ -22,7 +22,9 @@ NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # in the past: a delivery without
 
 async def queue_test(app, org="LY-LC-SFS"):
     async with session_scope(app.state.ctx.sessionmaker) as s:
-        return await enqueue(s, messages.test("溧城司法所", NOW), [app.state.orgs[org]], NoticeKind.BREACH, NOW)
+        return await enqueue(
+            s, messages.test("溧城司法所", NOW), [app.state.orgs[org]], NoticeKind.BREACH, NOW
+        )
 
 
 async def setup(app, world, receiver, kind="wecom", secret=None):
@@ -67,7 +69,9 @@ async def test_a_permanent_400_is_dead_lettered_without_retries_and_an_admin_may
     assert len(receiver.received) == 1
 
     admin = await login(client, world, "admin")
-    page = (await client.get(f"/api/v1/admin/channels/{row.channel_id}/deliveries?status=dead", headers=admin)).json()
+    page = (
+        await client.get(f"/api/v1/admin/channels/{row.channel_id}/deliveries?status=dead", headers=admin)
+    ).json()
     assert [d["id"] for d in page["items"]] == [row.id]
     listed = (await client.get("/api/v1/admin/channels", headers=admin)).json()["items"]
     assert listed[0]["dead"] == 1 and listed[0]["last_error"] == "HTTP 400"
@@ -90,7 +94,10 @@ async def test_a_429_backs_off_for_its_retry_after(app, world, receiver):
 
 
 async def test_wecom_rate_limit_errcode_waits_a_minute(app, world, receiver):
-    receiver.answers = [(200, {"errcode": 45009, "errmsg": "api freq out of limit"}, {}), (200, {"errcode": 0}, {})]
+    receiver.answers = [
+        (200, {"errcode": 45009, "errmsg": "api freq out of limit"}, {}),
+        (200, {"errcode": 0}, {}),
+    ]
     await setup(app, world, receiver)
     await deliver_once(app.state.ctx, NOW)
     [row] = await deliveries(app)
