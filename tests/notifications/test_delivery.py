@@ -1,4 +1,4 @@
-"""Delivery against real HTTP receivers on loopback: retries, dead letters, rate limits, signatures, crashes."""
+"""Delivery against real HTTP receivers on loopback: retries, dead letters, limits, signatures, crashes."""
 
 from __future__ import annotations
 
