@@ -167,3 +167,22 @@ PASSWORD_ERROR_LABELS = {
 
 def password_error_label(code: str) -> str:
     return PASSWORD_ERROR_LABELS.get(code, "新密码不符合要求。")
+
+
+# Notifications (#16)
+CHANNEL_KIND_LABELS: dict[str, str] = {
+    "wecom": "企业微信/政务微信群机器人",
+    "dingtalk": "钉钉群机器人",
+    "webhook": "签名 Webhook",
+}
+NOTICE_KIND_LABELS: dict[str, str] = {
+    "breach": "超期提醒",
+    "digest": "每日期限提醒",
+    "urge": "督办",
+    "confirmation": "司法确认",
+}
+DELIVERY_STATUS_LABELS: dict[str, str] = {
+    "pending": "待发送",
+    "delivered": "已送达",
+    "dead": "发送失败（待处理）",
+}

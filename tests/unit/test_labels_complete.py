@@ -8,7 +8,7 @@ import pytest
 
 from app.cases.lifecycle import EVENT_TYPES, Outcome
 from app.feed.outbox import ROUTED_AWAY
-from app.models import CaseStatus, OrgKind, PartyRole, Role, Tier
+from app.models import CaseStatus, ChannelKind, DeliveryStatus, NoticeKind, OrgKind, PartyRole, Role, Tier
 from app.routing.engine import CATEGORIES, CITY_CHANNELS, RISK_LABELS
 from app.web import labels
 
@@ -27,6 +27,10 @@ ENUMS: list[tuple[str, list[str], dict[str, str]]] = [
     ("assignment end", ["declined", "escalated", "withdrawn", "resolved"], labels.END_REASON_LABELS),
     ("agreement type", ["written", "oral"], labels.AGREEMENT_TYPE_LABELS),
     ("party kind", ["person", "organization"], labels.PARTY_KIND_LABELS),
+    # Notifications (#16)
+    ("channel kind", [k.value for k in ChannelKind], labels.CHANNEL_KIND_LABELS),
+    ("notice kind", [k.value for k in NoticeKind], labels.NOTICE_KIND_LABELS),
+    ("delivery status", [s.value for s in DeliveryStatus], labels.DELIVERY_STATUS_LABELS),
 ]
 
 
