@@ -32,6 +32,7 @@ from app.sla import background as sla_background
 from app.sla.views import router as sla_router
 from app.validation import reject_unstorable_text
 from app.web.account import router as web_account_router
+from app.web.channels import router as web_channels_router
 from app.web.home import router as home_router
 from app.web.views import router as web_router
 
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(web_router)
     app.include_router(web_account_router)
+    app.include_router(web_channels_router)
     app.include_router(home_router)
     apidocs.install(app, settings)
     install_problem_handlers(app)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, delete, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.principal import Principal
 from app.context import AppContext
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.models import (
@@ -19,6 +20,8 @@ from app.models import (
     NotificationChannel,
     NotificationDelivery,
     Organization,
+    OrgKind,
+    Role,
 )
 from app.notifications import messages
 from app.notifications.formats import new_webhook_secret, valid_webhook_secret
@@ -124,6 +127,14 @@ def masked_secret(ctx: AppContext, channel: NotificationChannel) -> str | None:
     if not channel.secret_encrypted:
         return None
     return mask_secret(ctx.cipher.decrypt(channel.secret_encrypted, context=SECRET_CONTEXT))
+
+
+def scope_town(principal: Principal) -> int | None:
+    """The town whose channels a supervisor sees (a town justice office's); None: city-wide (the bureau,
+    admins). A supervisor with no town sees none."""
+    if principal.role == Role.ADMIN or principal.organization_kind == OrgKind.JUSTICE_BUREAU:
+        return None
+    return principal.town_id if principal.town_id is not None else -1
 
 
 def _scope(town_id: int | None) -> ColumnElement[bool]:

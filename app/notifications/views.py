@@ -8,10 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.auth.principal import Principal
 from app.db import utcnow
 from app.deps import AdminPrincipal, Context, Session, SupervisorPrincipal
-from app.models import DeliveryStatus, OrgKind, Role
+from app.models import DeliveryStatus
 from app.notifications import service
 from app.notifications.schemas import (
     ChannelIn,
@@ -24,13 +23,6 @@ from app.notifications.schemas import (
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 router = APIRouter(prefix="/admin/channels", tags=["notifications"])
-
-
-def _town(principal: Principal) -> int | None:
-    """None: city-wide."""
-    if principal.role == Role.ADMIN or principal.organization_kind == OrgKind.JUSTICE_BUREAU:
-        return None
-    return principal.town_id if principal.town_id is not None else -1
 
 
 def channel_out(ctx: Context, log: service.ChannelLog) -> ChannelOut:
@@ -56,7 +48,7 @@ def channel_out(ctx: Context, log: service.ChannelLog) -> ChannelOut:
 @router.get("", response_model=ChannelList)
 async def list_channels(session: Session, ctx: Context, principal: SupervisorPrincipal) -> ChannelList:
     """Channels with their delivery log (last success, last error, queue length, dead letters)."""
-    logs = await service.channel_logs(session, _town(principal))
+    logs = await service.channel_logs(session, service.scope_town(principal))
     return ChannelList(items=[channel_out(ctx, log) for log in logs])
 
 
@@ -74,7 +66,7 @@ async def add(body: ChannelIn, session: Session, ctx: Context, principal: AdminP
 async def get_channel(
     channel_id: int, session: Session, ctx: Context, principal: SupervisorPrincipal
 ) -> ChannelOut:
-    return channel_out(ctx, await service.channel_log(session, channel_id, _town(principal)))
+    return channel_out(ctx, await service.channel_log(session, channel_id, service.scope_town(principal)))
 
 
 @router.delete("/{channel_id}", status_code=204, responses={404: {}})
@@ -102,7 +94,9 @@ async def deliveries(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> DeliveryPage:
     """The channel's messages, newest first; `status=dead` lists its dead letters."""
-    await service.channel_log(session, channel_id, _town(principal))  # 404 outside the caller's scope
+    await service.channel_log(
+        session, channel_id, service.scope_town(principal)
+    )  # 404 outside the caller's scope
     rows = await service.deliveries(session, channel_id, status, before, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
