@@ -69,8 +69,14 @@ def _public(address: IPAddress) -> bool:
 
 def check_url(url: str, allow: AllowList) -> str:
     """The URL if its form is acceptable (scheme, host, a literal address); raises :class:`UrlRefused`."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 (raises ValueError for a port out of range)
+    except ValueError as exc:
+        raise UrlRefused("url.format", "the URL is malformed") from exc
+    if any(c.isspace() or ord(c) < 32 for c in url.strip()):
+        raise UrlRefused("url.format", "the URL is malformed")
     if not host:
         raise UrlRefused("url.host", "the URL has no host")
     listed = allow.allows_host(host)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from app.db import utcnow
 from app.deps import AdminPrincipal, Context, Session, SupervisorPrincipal
@@ -23,6 +23,8 @@ from app.notifications.schemas import (
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 router = APIRouter(prefix="/admin/channels", tags=["notifications"])
+ChannelId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+DeliveryId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def channel_out(ctx: Context, log: service.ChannelLog) -> ChannelOut:
@@ -64,20 +66,20 @@ async def add(body: ChannelIn, session: Session, ctx: Context, principal: AdminP
 
 @router.get("/{channel_id}", response_model=ChannelOut, responses={404: {}})
 async def get_channel(
-    channel_id: int, session: Session, ctx: Context, principal: SupervisorPrincipal
+    channel_id: ChannelId, session: Session, ctx: Context, principal: SupervisorPrincipal
 ) -> ChannelOut:
     return channel_out(ctx, await service.channel_log(session, channel_id, service.scope_town(principal)))
 
 
 @router.delete("/{channel_id}", status_code=204, responses={404: {}})
-async def remove(channel_id: int, session: Session, principal: AdminPrincipal) -> Response:
+async def remove(channel_id: ChannelId, session: Session, principal: AdminPrincipal) -> Response:
     """Remove a channel, with its queued messages and log."""
     await service.remove_channel(session, channel_id)
     return Response(status_code=204)
 
 
 @router.post("/{channel_id}/test", status_code=202, response_model=DeliveryOut, responses={404: {}})
-async def test(channel_id: int, session: Session, principal: AdminPrincipal) -> DeliveryOut:
+async def test(channel_id: ChannelId, session: Session, principal: AdminPrincipal) -> DeliveryOut:
     """Queue a test message; the sender delivers it within seconds (see its status in the deliveries)."""
     return DeliveryOut.model_validate(
         await service.queue_test(session, channel_id, utcnow()), from_attributes=True
@@ -86,11 +88,13 @@ async def test(channel_id: int, session: Session, principal: AdminPrincipal) -> 
 
 @router.get("/{channel_id}/deliveries", response_model=DeliveryPage, responses={404: {}})
 async def deliveries(
-    channel_id: int,
+    channel_id: ChannelId,
     session: Session,
     principal: SupervisorPrincipal,
     status: DeliveryStatus | None = None,
-    before: Annotated[int | None, Query(ge=1, description="next_before of the previous page")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="next_before of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> DeliveryPage:
     """The channel's messages, newest first; `status=dead` lists its dead letters."""
@@ -110,7 +114,7 @@ async def deliveries(
     "/{channel_id}/deliveries/{delivery_id}/retry", response_model=DeliveryOut, responses={404: {}, 409: {}}
 )
 async def retry(
-    channel_id: int, delivery_id: int, session: Session, principal: AdminPrincipal
+    channel_id: ChannelId, delivery_id: DeliveryId, session: Session, principal: AdminPrincipal
 ) -> DeliveryOut:
     """Send a dead letter again, with the same message id and a fresh 24 hours of tries."""
     delivery = await service.retry_dead(session, channel_id, delivery_id, utcnow())

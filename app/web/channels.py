@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth.principal import Principal
@@ -27,6 +27,7 @@ ERROR_LABELS = {
     "url.scheme": "地址必须以 https:// 开头。",
     "url.private": "不能发往内网、本机或链路本地地址（如需，请由运维配置 JIEFEN_WEBHOOK_ALLOW_HOSTS）。",
     "url.host": "地址不完整。",
+    "url.format": "地址格式不正确。",
     "url.credentials": "地址中不能包含用户名或密码。",
     "org.unknown": "没有这个机构代码。",
     "secret.format": "Webhook 密钥应为 whsec_ 开头的 base64；留空则自动生成。",
@@ -123,12 +124,12 @@ async def add_channel(
 
 @router.post("/channels/{channel_id}/{action}", response_class=HTMLResponse)
 async def channel_action(
-    channel_id: int,
+    channel_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     action: str,
     request: Request,
     session: Session,
     ctx: Context,
-    delivery_id: Annotated[int | None, Form()] = None,
+    delivery_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
     csrf_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     principal = await _who(request, session)

@@ -32,6 +32,8 @@ NOW = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)
         "https://169.254.169.254/latest/meta-data",
         "https://[::1]/hook",
         "https://user:pw@example.com/hook",
+        "https://[::1",  # malformed: refused, never a 500
+        "https://example.com:99999/hook",
     ],
 )
 def test_private_addresses_and_plain_http_are_refused_without_the_allow_list(url):
