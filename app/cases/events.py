@@ -67,6 +67,9 @@ class EventRows:
 async def rows_of(session: AsyncSession, case: Case, events: list[dict[str, Any]]) -> EventRows:
     """Each row is given every column, so a statement has one compiled form; a key an event leaves out is
     stored as NULL (``data`` as ``{}``, its model default), as the ORM insert did."""
+    if not _subscribers:
+        # Loud, not silent: without them the court would never hear of this change.
+        raise RuntimeError("no event subscribers registered: the shell calls app.subscribers.install() first")
     audit = [{k: e.get(k) for k in EVENT_COLUMNS} | {"data": e.get("data") or {}} for e in events]
     derived = []
     if events:
