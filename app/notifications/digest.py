@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calendar.service import calendar_in_force
 from app.calendar.workdays import SHANGHAI, WorkCalendar
-from app.models import Case, CaseStatus, NoticeKind, SlaBreach
+from app.models import Case, CaseStatus, NoticeKind, Organization, SlaBreach
 from app.notifications import messages
-from app.notifications.outbox import case_facts, enqueue
+from app.notifications.outbox import Queued, case_facts, enqueue_all
 from app.notifications.producers import justice_offices
 
 TOP_CASES = 10
@@ -91,7 +91,7 @@ async def run_digest(
         return DigestRun(day, working, 0, 0)
     facts = await case_facts(session, list({i.case_id for i in items}))
     names = await _names(session, set(by_org))
-    sent = 0
+    queued = []
     for org, org_items in sorted(by_org.items()):
         due_counts: dict[str, int] = defaultdict(int)
         breached_counts: dict[str, int] = defaultdict(int)
@@ -103,13 +103,12 @@ async def run_digest(
             messages.DigestFacts(names.get(org, ""), day, dict(due_counts), dict(breached_counts), top),
             base_url,
         )
-        sent += await enqueue(session, notice, [org], NoticeKind.DIGEST, now, f"digest:{day.isoformat()}")
+        queued.append(Queued(notice, [org], f"digest:{day.isoformat()}"))
+    sent = await enqueue_all(session, queued, NoticeKind.DIGEST, now)
     return DigestRun(day, working, sent, len(by_org))
 
 
 async def _names(session: AsyncSession, org_ids: set[int]) -> dict[int, str]:
-    from app.models import Organization
-
     rows = await session.execute(
         select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))
     )

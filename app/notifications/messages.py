@@ -48,6 +48,7 @@ class CaseFacts:
     applicant: str  # already in 王某 form
     due_at: datetime | None = None
     clock: str = "dispatch"
+    holder_id: int | None = None  # the organization holding it now (None while it waits for dispatch)
 
     def line(self, base_url: str) -> str:
         due = f"，期限 {local_time(self.due_at)}" if self.due_at else ""

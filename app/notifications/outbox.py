@@ -4,7 +4,8 @@ the message commits with it, or neither does). A ``dedupe_key`` makes a producer
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -57,25 +58,55 @@ def delivery_row(
     return row
 
 
+@dataclass(frozen=True)
+class Queued:
+    """A message for the channels of these organizations, idempotent per channel by ``dedupe_key``."""
+
+    notice: Notice
+    organization_ids: Collection[int | None]
+    dedupe_key: str | None = None
+
+
+INSERT_CHUNK = 1000  # rows per INSERT: far below PostgreSQL's 32,767 parameters
+
+
+async def enqueue_all(session: AsyncSession, items: Sequence[Queued], kind: str, now: datetime) -> int:
+    """Queue each message for every active channel of its organizations subscribed to ``kind``, with one
+    query for the channels and one INSERT per thousand rows (a sweep after a long outage records many
+    breaches at once). Returns how many rows were written: a (channel, dedupe_key) already queued is
+    skipped."""
+    channels = await channels_for(session, {o for item in items for o in item.organization_ids}, kind)
+    if not channels:
+        return 0
+    by_org: dict[int, list[NotificationChannel]] = {}
+    for channel in channels:
+        by_org.setdefault(channel.organization_id, []).append(channel)
+    rows = []
+    for item in items:
+        wanted = {c.id: c for o in item.organization_ids if o is not None for c in by_org.get(o, [])}
+        rows += [delivery_row(c, item.notice, now, item.dedupe_key) for c in wanted.values()]
+    written = 0
+    for start in range(0, len(rows), INSERT_CHUNK):
+        stmt = (
+            dialect_insert(session, NotificationDelivery)
+            .values(rows[start : start + INSERT_CHUNK])
+            .on_conflict_do_nothing(index_elements=["channel_id", "dedupe_key"])
+            .returning(NotificationDelivery.id)
+        )
+        written += len((await session.execute(stmt)).all())
+    return written
+
+
 async def enqueue(
     session: AsyncSession,
     notice: Notice,
-    organization_ids: Iterable[int | None],
+    organization_ids: Collection[int | None],
     kind: str,
     now: datetime,
     dedupe_key: str | None = None,
 ) -> int:
-    """Queue ``notice`` for every active channel of these organizations subscribed to ``kind``; returns how
-    many rows were written (a row whose (channel, dedupe_key) exists already is skipped)."""
-    channels = await channels_for(session, organization_ids, kind)
-    if not channels:
-        return 0
-    rows = [delivery_row(c, notice, now, dedupe_key) for c in channels]
-    stmt = dialect_insert(session, NotificationDelivery).values(rows)
-    if dedupe_key is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["channel_id", "dedupe_key"])
-    result = await session.execute(stmt.returning(NotificationDelivery.id))
-    return len(result.all())
+    """One message (see :func:`enqueue_all`)."""
+    return await enqueue_all(session, [Queued(notice, organization_ids, dedupe_key)], kind, now)
 
 
 async def case_facts(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, CaseFacts]:
@@ -122,6 +153,7 @@ async def case_facts(session: AsyncSession, case_ids: Sequence[uuid.UUID]) -> di
             reference=r.reference,
             category=r.category,
             holder=names.get(r.current_org_id or r.routing_org_id, "待分派"),
+            holder_id=r.current_org_id,
             applicant=applicants.get(r.id, "某"),
             due_at=r.dispatch_due_at,
         )

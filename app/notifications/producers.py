@@ -23,10 +23,12 @@ from app.notifications.messages import CaseFacts
 from app.notifications.outbox import (
     DELIVERIES,
     DELIVERY_COLUMNS,
+    Queued,
     case_facts,
     channels_for,
     delivery_row,
     enqueue,
+    enqueue_all,
 )
 from app.pii.free_text import mask_free_text
 
@@ -58,21 +60,13 @@ async def notify_breaches(
         return 0
     breaches = (await session.execute(select(SlaBreach).where(SlaBreach.id.in_(breach_ids)))).scalars().all()
     facts = await case_facts(session, [b.case_id for b in breaches])
-    holders = dict(
-        (
-            await session.execute(
-                select(Case.id, Case.current_org_id).where(Case.id.in_([b.case_id for b in breaches]))
-            )
-        ).all()
-    )
     offices = await justice_offices(session, {b.town_org_id for b in breaches})
-    written = 0
+    items = []
     for b in breaches:
-        case = facts[b.case_id]
-        notice = messages.breach(replace(case, due_at=b.due_at, clock="dispatch"), base_url)
-        recipients = {holders.get(b.case_id) or b.organization_id, offices.get(b.town_org_id)}
-        written += await enqueue(session, notice, recipients, NoticeKind.BREACH, now, f"breach:{b.id}")
-    return written
+        case = replace(facts[b.case_id], due_at=b.due_at, clock="dispatch")
+        recipients = {case.holder_id or b.organization_id, offices.get(b.town_org_id)}
+        items.append(Queued(messages.breach(case, base_url), recipients, f"breach:{b.id}"))
+    return await enqueue_all(session, items, NoticeKind.BREACH, now)
 
 
 async def notify_urge(
