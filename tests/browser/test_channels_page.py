@@ -16,7 +16,9 @@ async def test_an_admin_adds_a_wecom_channel_on_the_phone(page, app, artifacts):
     await page.wait_for_url("**/m/channels")
     assert await serious_violations(page) == []
     await page.get_by_label("机构代码").fill("LY-LC-SFS")
-    await page.get_by_label("地址").fill("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-robot")
+    await page.get_by_label("地址").fill(
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-robot"
+    )
     await page.get_by_role("button", name="添加").click()
     await expect(page.get_by_role("status")).to_contain_text("已添加渠道")
     await expect(page.locator(".cards")).to_contain_text("key=693a****")
