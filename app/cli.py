@@ -158,6 +158,7 @@ def cmd_sla_sweep(args: argparse.Namespace) -> None:
     from app.sla.sweep import sweep
 
     async def work(session: AsyncSession) -> None:
+        # The notifications listen to the sweep (installed with the subscribers in main()).
         result = await sweep(session, utcnow())
         if not result.ran:
             print("another sweep is running; skipped")
@@ -380,11 +381,18 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser("generate", help="print new encryption and blind-index keys").set_defaults(
         func=cmd_keys_generate
     )
+
+    from app.notifications import commands as notification_commands
+
+    notification_commands.add_parsers(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
+    from app import subscribers
+
     args = build_parser().parse_args(argv)
+    subscribers.install(get_settings())
     try:
         args.func(args)
     except DomainError as exc:

@@ -62,6 +62,18 @@ class Settings(BaseSettings):
     # the rule set, the largest body, stays far below this too.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
 
+    # Notifications (#16). Hosts, addresses or networks (comma-separated) a channel may post to although they
+    # are private or loopback; an allow-listed host may also be plain http (app.notifications.urls).
+    webhook_allow_hosts: str = ""
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    notify_deliver_interval_seconds: float = 2.0  # each replica's sender; 0: not in this process
+    notify_digest_time: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # Shanghai
+    notify_digest_enabled: bool = True
+    # Where messages link to (the case pages), as people reach the service.
+    public_base_url: str = "http://localhost:8000"
+    # 企业微信's robot API; 政务微信's private deployments have their own. Used for a channel given as a key.
+    wecom_base: str = "https://qyapi.weixin.qq.com"
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -259,6 +259,14 @@ MESSAGES: dict[str, Message] = {
     "extension.after_due": "调解期限已届满，不能再延期。",
     "extension.days": ("延期天数为 1 至 {max_days} 天。", "延期天数超出规则允许的范围。"),
     "format.unsupported": "此接口只返回 JSON，不支持所请求的格式。",
+    # --- notification channels (issue #16) ---
+    "channel_not_found": "没有这个通知渠道。",
+    "delivery_not_found": "没有这条发送记录。",
+    "delivery_not_dead": "只有发送失败（待处理）的消息可以重新发送。",
+    "events.unknown": "订阅的事件类型只能是 breach、digest、urge、confirmation。",
+    "kind.unknown": "渠道类型只能是 wecom（企业微信/政务微信）、dingtalk（钉钉）或 webhook。",
+    "org.unknown": "没有这个组织代码。",
+    "secret.format": "Webhook 密钥须以 whsec_ 开头，后接 base64 编码。",
     # --- reporting (issue #15) ---
     "to.before_from": "结束日期不能早于开始日期。",
 }

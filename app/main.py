@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from app import apidocs, housekeeping, periodic
+from app import apidocs, housekeeping, periodic, subscribers
 from app.auth.user_views import router as admin_users_router
 from app.auth.views import router as auth_router
 from app.calendar.views import router as calendar_router
@@ -23,6 +23,8 @@ from app.feed.court_views import router as court_router
 from app.feed.views import router as feed_router
 from app.logging_config import configure_logging
 from app.metrics.exposition import install_metrics
+from app.notifications import background as notifications_background
+from app.notifications.views import router as notifications_router
 from app.openapi_contract import install as install_openapi_contract
 from app.ops import install_middleware, tune_gc
 from app.ops import router as ops_router
@@ -36,6 +38,7 @@ from app.sla.rule_views import router as sla_rules_router
 from app.sla.views import router as sla_router
 from app.validation import reject_unstorable_text
 from app.web.account import router as web_account_router
+from app.web.channels import router as web_channels_router
 from app.web.home import router as home_router
 from app.web.statistics import router as statistics_page_router
 from app.web.views import router as web_router
@@ -45,14 +48,17 @@ API_PREFIX = "/api/v1"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = (settings or get_settings()).with_keys()
+    subscribers.install(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper = sla_background.start(app.state.ctx)
         purger = housekeeping.start(app.state.ctx)
+        notifiers = notifications_background.start(app.state.ctx)
         app.state.draining.hook_signals()
         tune_gc()
         yield
+        await notifications_background.stop(notifiers)
         await periodic.stop(purger)
         await periodic.stop(sweeper)
         await app.state.ctx.close()
@@ -84,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         calendar_router,
         feed_router,
         court_router,
+        notifications_router,
     ):
         api.include_router(router)
     api.include_router(reports_router)  # reporting (#15)
@@ -92,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(web_router)
     app.include_router(web_account_router)
+    app.include_router(web_channels_router)
     app.include_router(home_router)
     app.include_router(statistics_page_router)  # reporting (#15): /s/statistics
     apidocs.install(app, settings)

@@ -72,13 +72,17 @@ async def insert_new_case(
     events: EventRows,
     clocks: list[dict[str, Any]] | None = None,
 ) -> int | None:
-    """A new case with its parties, assignment, events, feed rows and clocks (app.sla.clock); returns the
+    """A new case with its parties, assignment, events, clocks (app.sla.clock) and the rows the event writer's
+    subscribers derived; returns the
     assignment's id. One statement on PostgreSQL (app.cases.sql.NewCaseStatement), one per table on SQLite."""
     assignments = [assignment] if assignment is not None else []
     driver = await prepared.driver_of(session)
     if driver is not None:
-        args = sql.NEW_CASE.args(case, parties, assignments, events.audit, events.outbox, clocks or [])
-        assignment_id: int | None = await driver.fetchval(sql.NEW_CASE.sql, *args)
+        statement = sql.new_case(tuple((s.table, s.columns) for s, _ in events.derived))
+        args = statement.args(
+            case, parties, assignments, events.audit, clocks or [], *(rows for _, rows in events.derived)
+        )
+        assignment_id: int | None = await driver.fetchval(statement.sql, *args)
         return assignment_id
     await prepared.execute(session, sql.INSERT_CASE, case)
     if parties:  # an imported case may have none (app.reporting.history)
@@ -88,8 +92,8 @@ async def insert_new_case(
         assignment_id = int(await prepared.fetchval(session, sql.INSERT_ASSIGNMENT, assignment))
     if events.audit:
         await prepared.executemany(session, sql.INSERT_EVENTS, events.audit)
-    if events.outbox:
-        await prepared.executemany(session, sql.INSERT_FEED_EVENTS, events.outbox)
+    for subscriber, rows in events.derived:
+        await prepared.executemany(session, subscriber.insert, rows)
     if clocks:
         await prepared.executemany(session, sql.INSERT_CLOCKS, clocks)
     return assignment_id

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Table, insert, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.models import Assignment, Case, CaseEvent, CaseReferenceCounter, FeedEvent, Party, SlaClock
+from app.models import Assignment, Case, CaseEvent, CaseReferenceCounter, Party, SlaClock
 from app.prepared import Prepared
 
 
@@ -30,7 +30,6 @@ PARTIES = _table(Party)
 ASSIGNMENTS = _table(Assignment)
 CASE_EVENTS = _table(CaseEvent)
 COUNTERS = _table(CaseReferenceCounter)
-FEED_EVENTS = _table(FeedEvent)
 SLA_CLOCKS = _table(SlaClock)
 
 # Every column of a case: an intake sets none of them to None where the model has a non-None default, so
@@ -43,8 +42,6 @@ ASSIGNMENT_COLUMNS: tuple[str, ...] = tuple(
     c.key for c in ASSIGNMENTS.columns if c.key not in ("id", "outcome_detail")
 )
 EVENT_COLUMNS: tuple[str, ...] = tuple(c.key for c in CASE_EVENTS.columns if c.key != "id")
-# txid is the writing transaction's id, a column default on PostgreSQL (see app.models.feed).
-FEED_COLUMNS: tuple[str, ...] = tuple(c.key for c in FEED_EVENTS.columns if c.key not in ("id", "txid"))
 # The intake's clocks (the dispatch clock, and when auto-dispatched the acceptance clock after it).
 CLOCK_COLUMNS: tuple[str, ...] = tuple(c.key for c in SLA_CLOCKS.columns if c.key != "id")
 
@@ -53,7 +50,6 @@ INSERT_CASE = Prepared(insert(CASES), keys=CASE_COLUMNS, json=["routing_flags"])
 INSERT_PARTIES = Prepared(insert(PARTIES).inline(), keys=PARTY_COLUMNS)
 INSERT_ASSIGNMENT = Prepared(insert(ASSIGNMENTS).returning(ASSIGNMENTS.c.id), keys=ASSIGNMENT_COLUMNS)
 INSERT_EVENTS = Prepared(insert(CASE_EVENTS).inline(), keys=EVENT_COLUMNS, json=["data"])
-INSERT_FEED_EVENTS = Prepared(insert(FEED_EVENTS).inline(), keys=FEED_COLUMNS, json=["data"])
 INSERT_CLOCKS = Prepared(insert(SLA_CLOCKS).inline(), keys=CLOCK_COLUMNS)
 
 
@@ -78,27 +74,33 @@ def row_of(obj: Any, columns: tuple[str, ...]) -> dict[str, Any]:
     return {key: getattr(obj, key) for key in columns}
 
 
+RowSet = tuple[Table, tuple[str, ...]]
+
+
 class NewCaseStatement:
-    """A new case in one statement on PostgreSQL: the case, its parties, its assignment, its audit events
-    and their feed rows, as data-modifying CTEs (foreign keys are checked at the end of the statement, so
-    the children may name the case inserted beside them). Returns the assignment's id.
+    """A new case in one statement on PostgreSQL: the case, its parties, its assignment, its audit events,
+    its clocks (app.sla.clock) and the rows the event writer's subscribers derived (the court feed's…), as
+    data-modifying CTEs (foreign keys are checked at the end of the statement, so the children may name the
+    case inserted beside them).
+    Returns the assignment's id.
 
     Why: each round trip costs the service ~0.2 ms of CPU and PostgreSQL its per-statement work; five
     become one. The SQL is generated from the tables' columns (the single source of truth, as for the Core
     statements above): the case is one row of scalar parameters, every other table a set of rows passed as
     one array per column and expanded with ``unnest``. SQLite runs the same rows through the statements
-    above, one per table.
+    above, one per table. ``derived`` names the subscribers' tables: one statement per combination that
+    occurs (see :func:`new_case`), each compiled once.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, derived: tuple[RowSet, ...] = ()) -> None:
         pg = postgresql.dialect()
         # The tables written as sets of rows, in the order of args()'s row lists.
-        self._sets: tuple[tuple[Table, tuple[str, ...]], ...] = (
+        self._sets: tuple[RowSet, ...] = (
             (PARTIES, PARTY_COLUMNS),
             (ASSIGNMENTS, ASSIGNMENT_COLUMNS),
             (CASE_EVENTS, EVENT_COLUMNS),
-            (FEED_EVENTS, FEED_COLUMNS),
             (SLA_CLOCKS, CLOCK_COLUMNS),
+            *derived,
         )
         types = {(t.name, c.key): c.type.compile(dialect=pg) for t in (CASES, *dict(self._sets)) for c in t.c}
         # JSON values go as text (as app.prepared does): asyncpg's jsonb codec takes str.
@@ -115,35 +117,36 @@ class NewCaseStatement:
             f"VALUES ({', '.join(param(types[CASES.name, k]) for k in CASE_COLUMNS)}))"
         )
         inserts = [case]
-        for name, (table, columns) in zip("paefk", self._sets, strict=True):
+        names = ["p", "a", "e", "k", *(f"d{i}" for i in range(len(derived)))]
+        for name, (table, columns) in zip(names, self._sets, strict=True):
             arrays = ", ".join(param(f"{types[table.name, k]}[]") for k in columns)
-            names = ", ".join(columns)
+            listed = ", ".join(columns)
             inserts.append(
-                f"{name} AS (INSERT INTO {table.name} ({names}) "  # noqa: S608 (likewise)
-                f"SELECT * FROM unnest({arrays}) AS u({names}){' RETURNING id' if name == 'a' else ''})"
+                f"{name} AS (INSERT INTO {table.name} ({listed}) "  # noqa: S608 (likewise)
+                f"SELECT * FROM unnest({arrays}) AS u({listed}){' RETURNING id' if name == 'a' else ''})"
             )
         self.sql = f"WITH {', '.join(inserts)} SELECT id FROM a"  # noqa: S608 (values are $n parameters)
 
-    def args(
-        self,
-        case: dict[str, Any],
-        parties: list[dict[str, Any]],
-        assignments: list[dict[str, Any]],
-        events: list[dict[str, Any]],
-        feed: list[dict[str, Any]],
-        clocks: list[dict[str, Any]],
-    ) -> list[Any]:
-        """The parameters: the case's values, then per table one list per column, in ``self.sql``'s order."""
+    def args(self, case: dict[str, Any], *row_sets: list[dict[str, Any]]) -> list[Any]:
+        """The parameters: the case's values, then per table one list per column, in ``self.sql``'s order
+        (parties, assignments, events, clocks, then each derived table's rows)."""
 
         def value(table: Table, key: str, v: Any) -> Any:
             return json.dumps(v) if (table.name, key) in self._json else v
 
         args = [value(CASES, k, case[k]) for k in CASE_COLUMNS]
-        for (table, columns), rows in zip(
-            self._sets, (parties, assignments, events, feed, clocks), strict=True
-        ):
+        for (table, columns), rows in zip(self._sets, row_sets, strict=True):
             args += [[value(table, k, r[k]) for r in rows] for k in columns]
         return args
 
 
-NEW_CASE = NewCaseStatement()
+_new_case: dict[tuple[str, ...], NewCaseStatement] = {}
+
+
+def new_case(derived: tuple[RowSet, ...]) -> NewCaseStatement:
+    """The statement for a new case whose events derived rows for these tables (one per combination)."""
+    key = tuple(table.name for table, _ in derived)
+    statement = _new_case.get(key)
+    if statement is None:
+        statement = _new_case[key] = NewCaseStatement(derived)
+    return statement

@@ -74,6 +74,18 @@ IDEMPOTENT_REPLAYS = Counter(
     "Requests answered with the stored response of an earlier one with the same Idempotency-Key.",
     ["operation"],
 )
+# Notifications (#16)
+NOTIFICATIONS_SENT = Counter(
+    "jiefen_notifications_sent",
+    "Notification tries, by channel kind and result (delivered, retry, wait, dead).",
+    ["kind", "result"],
+)
+NOTIFICATIONS_QUEUED = Gauge(
+    "jiefen_notifications_queued",
+    "Notifications waiting to be delivered, and dead letters, by state.",
+    ["state"],
+    multiprocess_mode="mostrecent",
+)
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 

@@ -143,6 +143,15 @@ def sample_pools(ctx: AppContext) -> None:
         metrics.DB_POOL_WAITING.labels(name).set(_waiting(pool))
 
 
+async def sample_notification_queue(ctx: AppContext) -> None:
+    """Notifications waiting, and dead letters (#16)."""
+    from app.notifications.service import queue_counts
+
+    async with ctx.sessionmaker() as session:
+        for state, count in (await queue_counts(session)).items():
+            metrics.NOTIFICATIONS_QUEUED.labels(state).set(count)
+
+
 async def sample_feed_lag(ctx: AppContext) -> None:
     """Per machine client: events written after its acknowledgement and the age of the oldest of them."""
     async with ctx.sessionmaker() as session:
@@ -178,6 +187,10 @@ async def scrape(request: Request) -> Response:
         await sample_feed_lag(ctx)
     except Exception:  # the database may be down: the scrape still tells the rest, and the 503s
         log.warning("feed lag not sampled", exc_info=True)
+    try:
+        await sample_notification_queue(ctx)
+    except Exception:  # likewise
+        log.warning("notification queue not sampled", exc_info=True)
     registry: Any = REGISTRY
     if multiproc.enabled():
         registry = CollectorRegistry()

@@ -18,11 +18,18 @@ from app.models.case import (
 from app.models.casework import ConfirmationRequest, ConfirmationStatus, ContactReveal
 from app.models.feed import FeedConsumer, FeedEvent
 from app.models.identity import ApiClient, ApiClientKey, AuthToken, LoginAttempt, Role, User
+from app.models.notification import (
+    ChannelKind,
+    DeliveryStatus,
+    NoticeKind,
+    NotificationChannel,
+    NotificationDelivery,
+)
 from app.models.organization import Organization, OrgKind, Tier
 from app.models.routing import RoutingRuleSet
 from app.models.sla import CalendarYear, ClockKind, ClockUnit, SlaClock, SlaClockRuleSet
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (notifications in their own block, for merging)
     "ApiClient",
     "ApiClientKey",
     "Assignment",
@@ -54,4 +61,10 @@ __all__ = [
     "SlaClockRuleSet",
     "Tier",
     "User",
+    # Notifications (#16)
+    "ChannelKind",
+    "DeliveryStatus",
+    "NoticeKind",
+    "NotificationChannel",
+    "NotificationDelivery",
 ]

@@ -15,6 +15,7 @@ log = logging.getLogger("jiefen.sla")
 
 async def sweep_once(ctx: AppContext) -> None:
     async with session_scope(ctx.sessionmaker) as session:
+        # The notifications listen to the sweep (app.subscribers): a breach and its messages commit together.
         result = await sweep(session, utcnow())
     if result.breaches_recorded or result.deadlines_recomputed:
         log.info(

@@ -7,12 +7,12 @@ import csv
 import io
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from fastapi.responses import Response
 
-from app.calendar.workdays import SHANGHAI
+from app.instants import wall_time
 from app.models import Party
 from app.pii.free_text import mask_free_text
 
@@ -57,13 +57,7 @@ def mask_name(name: str) -> str:
 
 
 def _time(value: datetime | None) -> str:
-    """Asia/Shanghai wall time; exactly midnight (a due time) reads as 24:00 of the day before."""
-    if value is None:
-        return ""
-    local = value.astimezone(SHANGHAI)
-    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
-        return (local - timedelta(days=1)).strftime("%Y-%m-%d 24:00")
-    return local.strftime("%Y-%m-%d %H:%M")
+    return wall_time(value, missing="")
 
 
 def _respond(header: list[str], rows: list[list[Any]], filename: str) -> Response:

@@ -146,3 +146,18 @@ def due_after(start: datetime, days: int, unit: ClockUnit | str, calendar: WorkC
         return calendar.due(start, days)
     due_date = start.astimezone(SHANGHAI).date() + timedelta(days=days)
     return Due(datetime.combine(due_date + timedelta(days=1), time(0), tzinfo=SHANGHAI), due_date, False)
+
+
+# At risk (issue #13 §4): dispatch and acceptance when due today or the next working day; mediation when due
+# within 5 days.
+MEDIATION_AT_RISK_DAYS = 5
+
+
+def at_risk_until(kind: str, calendar: WorkCalendar, now: datetime) -> datetime:
+    """The end of the window in which a running clock of ``kind`` counts as at risk (24:00 Shanghai)."""
+    today = now.astimezone(SHANGHAI).date()
+    if kind == "mediation":
+        last = today + timedelta(days=MEDIATION_AT_RISK_DAYS)
+    else:
+        last, _ = calendar.add_working_days(today, 1)
+    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=SHANGHAI)

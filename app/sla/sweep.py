@@ -48,14 +48,15 @@ class BreachedClock:
     organization_id: int | None
 
 
-BreachListener = Callable[[AsyncSession, Sequence[BreachedClock]], Awaitable[None]]
-_listeners: list[BreachListener] = []
+# (session, the batch just recorded, the sweep's now): runs in the sweep's transaction.
+BreachListener = Callable[[AsyncSession, Sequence[BreachedClock], datetime], Awaitable[object]]
+_listeners: dict[str, BreachListener] = {}
 
 
-def on_breaches(listener: BreachListener) -> BreachListener:
-    """Register ``listener`` (usable as a decorator): called with each batch the sweep records."""
-    _listeners.append(listener)
-    return listener
+def on_breaches(name: str, listener: BreachListener) -> None:
+    """Register (or replace, by name) ``listener``: called with each batch the sweep records, so a breach and
+    what announces it commit together, once, whichever replica swept."""
+    _listeners[name] = listener
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,9 @@ async def record_breaches(session: AsyncSession, now: datetime) -> dict[str, int
         batch, after = await record_batch(session, now, after)
         for clock in batch:
             counts[clock.kind] = counts.get(clock.kind, 0) + 1
-        for listener in _listeners:
+        for listener in _listeners.values():
             if batch:
-                await listener(session, batch)
+                await listener(session, batch, now)
         if after is None:
             return counts
 

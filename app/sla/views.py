@@ -24,6 +24,7 @@ from app.pagination import AT_RISK, BREACHES, BREACHES_BY_LATENESS, DEFAULT_LIMI
 from app.sla import export, queries, service
 from app.sla.clock import lateness
 from app.sla.queries import SlaFilters
+from app.sla.rules import at_risk_until
 from app.validation import DATE_RANGE, ApiDate
 from app.web.labels import category_label, clock_label, status_label, tier_label
 
@@ -31,7 +32,6 @@ router = APIRouter(prefix="/sla", tags=["sla"])
 
 # Mediation clocks run for weeks: "at risk" is due within this many days (the other kinds: by the end of
 # the next working day).
-MEDIATION_AT_RISK_DAYS = 5
 CSV_MAX_ROWS = 100_000
 
 
@@ -264,11 +264,7 @@ async def list_breaches(
 
 async def at_risk_horizon(session: Session, kind: str, now: datetime) -> datetime:
     """dispatch and acceptance: due today or the next working day; mediation: due within 5 days."""
-    today = now.astimezone(SHANGHAI).date()
-    if kind == ClockKind.MEDIATION:
-        return _day_start(today + timedelta(days=MEDIATION_AT_RISK_DAYS + 1))
-    next_working_day, _ = (await calendar_in_force(session)).add_working_days(today, 1)
-    return _day_start(next_working_day + timedelta(days=1))
+    return at_risk_until(kind, await calendar_in_force(session), now)
 
 
 @router.get("/at-risk", response_model=AtRiskPage, responses=CSV_RESPONSE)

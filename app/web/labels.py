@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
-from app.calendar.workdays import SHANGHAI
+from app.instants import wall_time
 from app.reporting.history_rows import Vocabulary
 from app.routing.categories import full_label
 from app.routing.engine import CATEGORIES, RISK_LABELS, TIER_LABELS
@@ -118,17 +118,7 @@ def event_label(event_type: str) -> str:
 
 def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Asia/Shanghai wall time; a due time of exactly 24:00 reads as "24:00" of the day before."""
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    local = value.astimezone(SHANGHAI)
-    if fmt.endswith("%H:%M") and (local.hour, local.minute, local.second) == (0, 0, 0):
-        # "end of the 3rd working day" is midnight: say 24:00 of that day, as the rule is written.
-        return (local - timedelta(days=1)).strftime(fmt.replace("%H:%M", "24:00"))
-    return local.strftime(fmt)
+    return wall_time(value, fmt)
 
 
 def sla_mark(case: dict[str, Any], now: datetime) -> str | None:
@@ -283,3 +273,20 @@ IMPORT_VOCABULARY = Vocabulary(
     referrers=REFERRER_LABELS,
     agreement_types=AGREEMENT_TYPE_LABELS,
 )
+# Notifications (#16)
+CHANNEL_KIND_LABELS: dict[str, str] = {
+    "wecom": "企业微信/政务微信群机器人",
+    "dingtalk": "钉钉群机器人",
+    "webhook": "签名 Webhook",
+}
+NOTICE_KIND_LABELS: dict[str, str] = {
+    "breach": "超期提醒",
+    "digest": "每日期限提醒",
+    "urge": "督办",
+    "confirmation": "司法确认",
+}
+DELIVERY_STATUS_LABELS: dict[str, str] = {
+    "pending": "待发送",
+    "delivered": "已送达",
+    "dead": "发送失败（待处理）",
+}

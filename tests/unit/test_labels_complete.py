@@ -11,7 +11,19 @@ from app.cases.lifecycle import EVENT_TYPES, Outcome
 from app.cases.permissions import RULES
 from app.confirmation.service import RECORDED_EVENTS
 from app.feed.outbox import ROUTED_AWAY
-from app.models import CaseSource, CaseStatus, ConfirmationStatus, OrgKind, PartyRole, Referrer, Role, Tier
+from app.models import (
+    CaseSource,
+    CaseStatus,
+    ChannelKind,
+    ConfirmationStatus,
+    DeliveryStatus,
+    NoticeKind,
+    OrgKind,
+    PartyRole,
+    Referrer,
+    Role,
+    Tier,
+)
 from app.routing.engine import CATEGORIES, CITY_CHANNELS, RISK_LABELS
 from app.web import labels
 
@@ -35,6 +47,10 @@ ENUMS: list[tuple[str, list[str], dict[str, str]]] = [
     ("contact field", ["phone", "address"], labels.CONTACT_FIELD_LABELS),
     ("case source", [s.value for s in CaseSource], labels.SOURCE_LABELS),
     ("referrer", [r.value for r in Referrer], labels.REFERRER_LABELS),
+    # Notifications (#16)
+    ("channel kind", [k.value for k in ChannelKind], labels.CHANNEL_KIND_LABELS),
+    ("notice kind", [k.value for k in NoticeKind], labels.NOTICE_KIND_LABELS),
+    ("delivery status", [s.value for s in DeliveryStatus], labels.DELIVERY_STATUS_LABELS),
 ]
 
 

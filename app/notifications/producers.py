@@ -1,0 +1,130 @@
+"""What produces notifications: breaches recorded by the sweep, 督办, and judicial-confirmation events (a
+subscriber of the case event writer). Each writes its outbox rows in the transaction of its cause.
+
+The breach producer listens to the sweep (app.sla.sweep.on_breaches): it gets each batch of clocks of any
+kind (dispatch, acceptance, mediation) that the sweep just marked breached, in the sweep's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.cases.events import subscribe
+from app.models import Case, NoticeKind, Organization, OrgKind
+from app.notifications import messages
+from app.notifications.messages import CaseFacts
+from app.notifications.outbox import (
+    DELIVERIES,
+    DELIVERY_COLUMNS,
+    Queued,
+    case_facts,
+    channels_for,
+    delivery_row,
+    enqueue,
+    enqueue_all,
+)
+from app.pii.free_text import mask_free_text
+from app.sla.sweep import BreachedClock, on_breaches
+
+CONFIRMATION_EVENTS = frozenset({"case.confirmation_requested", "case.confirmation_answered"})
+URGE_EVENTS = frozenset(messages.URGE_TITLES)
+
+
+async def justice_offices(session: AsyncSession, town_ids: set[int]) -> dict[int, int]:
+    """Each town's justice office (司法所), which supervises the town's deadlines."""
+    if not town_ids:
+        return {}
+    rows = await session.execute(
+        select(Organization.town_id, Organization.id).where(
+            Organization.kind == OrgKind.JUSTICE_OFFICE,
+            Organization.town_id.in_(town_ids),
+            Organization.active.is_(True),
+        )
+    )
+    return {town: org for town, org in rows.all() if town is not None}
+
+
+async def notify_breaches(
+    session: AsyncSession, breaches: Sequence[BreachedClock], now: datetime, base_url: str
+) -> int:
+    """One message per breach just recorded, to the holding (or routed-to) organization and to its town's
+    justice office. The sweep records a breach once whichever replica runs it; the dedupe key makes a second
+    call for the same breach harmless too."""
+    if not breaches:
+        return 0
+    facts = await case_facts(session, [b.case_id for b in breaches])
+    offices = await justice_offices(session, {b.town_org_id for b in breaches})
+    items = []
+    for b in breaches:
+        case = replace(facts[b.case_id], due_at=b.due_at, clock=b.kind)
+        recipients = {case.holder_id or b.organization_id, offices.get(b.town_org_id)}
+        items.append(Queued(messages.breach(case, base_url), recipients, f"breach:{b.id}"))
+    return await enqueue_all(session, items, NoticeKind.BREACH, now)
+
+
+async def notify_urge(
+    session: AsyncSession,
+    event: str,
+    urge_id: int | str,
+    case_id: uuid.UUID,
+    recipient_org_id: int,
+    supervisor: str,
+    note: str,
+    reply_due: datetime | None,
+    now: datetime,
+    base_url: str,
+) -> int:
+    """A 督办 created or overdue (``recipient_org_id``: the holder) or answered (the supervisor's
+    organization). Called by the 督办 service in its transaction; once per (督办, event)."""
+    if event not in URGE_EVENTS:
+        raise ValueError(f"unknown 督办 event {event}")
+    facts = (await case_facts(session, [case_id]))[case_id]
+    notice = messages.urge(event, facts, supervisor, mask_free_text(note), base_url, reply_due)
+    return await enqueue(session, notice, [recipient_org_id], NoticeKind.URGE, now, f"{event}:{urge_id}")
+
+
+def confirmation_subscriber(base_url: str) -> Any:
+    """The case event writer's subscriber for judicial-confirmation requests and answers: a message to the
+    holding organization, in the event's transaction. Costs nothing for any other event."""
+
+    async def derive(session: AsyncSession, case: Case, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        wanted = [e for e in events if e["type"] in CONFIRMATION_EVENTS]
+        if not wanted:
+            return []
+        channels = await channels_for(
+            session, [case.current_org_id or case.resolved_org_id], NoticeKind.CONFIRMATION
+        )
+        if not channels:
+            return []
+        facts = (await case_facts(session, [case.id])).get(case.id) or CaseFacts(
+            case.id, case.reference, case.category, "", "某"
+        )
+        rows = []
+        for event in wanted:
+            data = event.get("data") or {}
+            answer = data.get("answer") or data.get("result") or data.get("decision")
+            notice = messages.confirmation(
+                event["type"], facts, mask_free_text(str(answer)) if answer else None, base_url
+            )
+            rows += [delivery_row(c, notice, event["occurred_at"], None) for c in channels]
+        return rows
+
+    return derive
+
+
+def register(base_url: str) -> None:
+    subscribe(
+        "notifications", DELIVERIES, DELIVERY_COLUMNS, confirmation_subscriber(base_url), json=["payload"]
+    )
+
+    async def breached(session: AsyncSession, batch: Sequence[BreachedClock], now: datetime) -> int:
+        return await notify_breaches(session, batch, now, base_url)
+
+    on_breaches("notifications", breached)
