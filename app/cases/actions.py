@@ -1,8 +1,7 @@
 """What each lifecycle action does besides the state change: assignments, routing, clocks, outcomes.
 
-Who may act (DESIGN.md, roles): supervisors dispatch within their scope; only the organization a case is
-assigned to accepts, declines, escalates or records its outcome; withdrawal and closing also by the
-supervising office. Being able to *see* a case is not enough to act on it (403 action_not_permitted).
+Who may act is decided in ``app.cases.permissions`` (the same rules the case page's buttons come from):
+each action here first calls ``permissions.require`` with the case's facts, then ``transition``.
 """
 
 from __future__ import annotations
@@ -14,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.auth.scope import may_dispatch_to, supervises_town
+from app.auth.scope import may_dispatch_to
 from app.calendar.workdays import SHANGHAI
 from app.cases.lifecycle import Action, escalation_tier, outcomes_for
+from app.cases.permissions import ESCALATION_SELECTORS, is_holder, refuse, require
 from app.cases.transitions import Actor, Loaded, transition
-from app.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from app.errors import Conflict, FieldError, ValidationFailed
 from app.models import Assignment, Case, ClockKind, Organization
 from app.routing import service as routing
 from app.routing.engine import target_label
@@ -28,23 +28,11 @@ from app.sla import clock as clocks
 # mediation agreement taking effect.
 JUDICIAL_CONFIRMATION_WINDOW = timedelta(days=30)
 
-# How an escalation picks the next rung's organization.
-ESCALATION_SELECTORS: dict[str, tuple[str, str | None]] = {
-    "town": ("case_town_station", None),
-    "city_center": ("city_channel", "general"),
-    "court": ("court", None),
-}
 
-
-def _refuse(what: str) -> Forbidden:
-    return Forbidden(f"Your organization may not {what} this case.", code="action_not_permitted")
-
-
-def _require_assignee(principal: Principal, loaded: Loaded, what: str) -> Assignment:
-    assignment = loaded.assignment
-    if assignment is None or assignment.organization_id != principal.organization_id:
-        raise _refuse(what)
-    return assignment
+def _holder(principal: Principal, loaded: Loaded, action: str, what: str) -> Assignment:
+    require(action, principal, loaded.facts, what)
+    assert loaded.assignment is not None  # the holder rules need an open assignment
+    return loaded.assignment
 
 
 async def _org(session: AsyncSession, org_id: int) -> Organization:
@@ -103,8 +91,7 @@ async def dispatch(
     note: str | None,
     now: datetime,
 ) -> None:
-    if not supervises_town(principal, loaded.case.town_org_id):
-        raise _refuse("dispatch")
+    require(Action.DISPATCH, principal, loaded.facts)
     org = (
         await session.execute(select(Organization).where(Organization.code == org_code))
     ).scalar_one_or_none()
@@ -142,7 +129,7 @@ async def dispatch(
 async def accept(
     session: AsyncSession, principal: Principal, loaded: Loaded, note: str | None, now: datetime
 ) -> None:
-    assignment = _require_assignee(principal, loaded, "accept")
+    assignment = _holder(principal, loaded, Action.ACCEPT, "accept")
     transition(loaded, Action.ACCEPT, Actor.of(principal), now, reason=note)
     assignment.accepted_at = now
     await clocks.stop_running(session, loaded.case, now, "accepted")
@@ -159,10 +146,14 @@ async def _back_to_pending(session: AsyncSession, loaded: Loaded, now: datetime)
 
 
 async def decline(
-    session: AsyncSession, principal: Principal, loaded: Loaded, reason: str, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    loaded: Loaded,
+    reason: str,
+    now: datetime,
 ) -> None:
     """dispatched → pending_dispatch, new clock; the decliner is excluded from the next auto-dispatch."""
-    assignment = _require_assignee(principal, loaded, "decline")
+    assignment = _holder(principal, loaded, Action.DECLINE, "decline")
     actor = Actor.of(principal)
     transition(
         loaded,
@@ -193,11 +184,19 @@ async def decline(
 
 
 async def escalate(
-    session: AsyncSession, principal: Principal, loaded: Loaded, reason: str, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    loaded: Loaded,
+    reason: str,
+    now: datetime,
 ) -> None:
     """in_mediation → pending_dispatch one rung up; the lower tier's attempt is recorded as failed."""
-    assignment = _require_assignee(principal, loaded, "escalate")
+    if not is_holder(principal, loaded.facts):
+        raise refuse("escalate")
+    assignment = loaded.assignment
+    assert assignment is not None
     case = loaded.case
+    # may_escalate's second half: the court holds the top rung (409, like a transition out of place).
     to_tier = escalation_tier(assignment.tier)
     if to_tier is None:
         raise Conflict("The court sub-center is the top of the ladder.", code="escalation.top_tier")
@@ -268,9 +267,8 @@ async def record_outcome(
     detail: dict[str, Any],
     now: datetime,
 ) -> None:
-    assignment = _require_assignee(principal, loaded, "record the outcome of")
-    org = await _org(session, assignment.organization_id)
-    allowed = outcomes_for(assignment.tier, org.channel)
+    assignment = _holder(principal, loaded, Action.OUTCOME, "record the outcome of")
+    allowed = outcomes_for(assignment.tier, loaded.facts.holder_channel)
     if outcome not in allowed:
         raise ValidationFailed(
             [
@@ -280,6 +278,16 @@ async def record_outcome(
             ]
         )
     _check_effective_on(loaded.case, detail.get("agreement_effective_on"))
+    if detail.get("court_case_number") and assignment.tier != "court":
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "court_case_number",
+                    "court_case_number.not_court",
+                    "Only the court sub-center's outcomes carry a court case number (案号).",
+                )
+            ]
+        )
     transition(
         loaded,
         Action.OUTCOME,
@@ -300,16 +308,14 @@ async def record_outcome(
 
 
 async def withdraw(
-    session: AsyncSession, principal: Principal, loaded: Loaded, reason: str, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    loaded: Loaded,
+    reason: str,
+    now: datetime,
 ) -> None:
+    require(Action.WITHDRAW, principal, loaded.facts)
     case, assignment = loaded.case, loaded.assignment
-    may = (
-        supervises_town(principal, case.town_org_id)
-        or (assignment is not None and assignment.organization_id == principal.organization_id)
-        or (assignment is None and case.intake_org_id == principal.organization_id)
-    )
-    if not may:
-        raise _refuse("withdraw")
     await clocks.stop_running(session, case, now, "withdrawn")
     transition(
         loaded, Action.WITHDRAW, Actor.of(principal), now, reason=reason, data={"outcome": "withdrawn"}
@@ -319,13 +325,16 @@ async def withdraw(
     loaded.assignment = None
 
 
-def close(principal: Principal, loaded: Loaded, follow_up_note: str, now: datetime) -> None:
+def close(
+    principal: Principal,
+    loaded: Loaded,
+    follow_up_note: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """resolved → closed after the follow-up visit; ``detail``: the visit's date and whether the agreement
+    was performed, kept on the audit event."""
+    require(Action.CLOSE, principal, loaded.facts)
     case = loaded.case
-    may = supervises_town(principal, case.town_org_id) or principal.organization_id in (
-        case.resolved_org_id,
-        case.intake_org_id,
-    )
-    if not may:
-        raise _refuse("close")
-    transition(loaded, Action.CLOSE, Actor.of(principal), now, reason=follow_up_note)
+    transition(loaded, Action.CLOSE, Actor.of(principal), now, reason=follow_up_note, data=detail)
     case.closed_at = now

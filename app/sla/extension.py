@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.calendar.service import calendar_in_force
 from app.cases.lifecycle import Action, allowed_actions, next_status
+from app.cases.permissions import require
 from app.cases.transitions import Actor, Loaded, record
-from app.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from app.errors import Conflict, FieldError, ValidationFailed
 from app.models import ClockKind
 from app.sla.clock import extended_due, running_clock
 
@@ -25,7 +26,7 @@ EXTENDED_EVENT = "case.mediation_extended"
 async def extend(
     session: AsyncSession, principal: Principal, loaded: Loaded, reason: str, days: int, now: datetime
 ) -> None:
-    case, assignment = loaded.case, loaded.assignment
+    case = loaded.case
     if next_status(Action.EXTEND, case.status) is None:
         raise Conflict(
             f"Cannot extend a case that is {case.status}.",
@@ -33,8 +34,7 @@ async def extend(
             current_status=case.status,
             allowed_actions=[str(a) for a in allowed_actions(case.status)],
         )
-    if assignment is None or assignment.organization_id != principal.organization_id:
-        raise Forbidden("Your organization may not extend this case.", code="action_not_permitted")
+    require(Action.EXTEND, principal, loaded.facts, "extend")
     clock = await running_clock(session, case.id)
     if clock is None or clock.kind != ClockKind.MEDIATION:
         raise Conflict("No mediation period is running.", code="extension.no_mediation_clock")
