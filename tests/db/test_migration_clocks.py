@@ -62,7 +62,7 @@ def _seed(sqlite: bool) -> tuple[list[tuple[str, dict]], dict[str, uuid.UUID]]:
         statements.append(
             (
                 "INSERT INTO cases (id, reference, category, summary, risk_level, "
-                "judicial_confirmation_requested, applicant_count, respondent_is_government, cross_village, "
+                "litigation_intended, applicant_count, respondent_is_government, cross_village, "
                 "cross_town, town_org_id, intake_org_id, received_at, status, version, routing_flags, "
                 "routing_tier, routing_org_id, dispatch_clock_started_at, dispatch_due_at, "
                 "dispatch_due_provisional, resolved_at, outcome, created_at, updated_at) "
