@@ -259,4 +259,6 @@ MESSAGES: dict[str, Message] = {
     "extension.after_due": "调解期限已届满，不能再延期。",
     "extension.days": ("延期天数为 1 至 {max_days} 天。", "延期天数超出规则允许的范围。"),
     "format.unsupported": "此接口只返回 JSON，不支持所请求的格式。",
+    # --- reporting (issue #15) ---
+    "to.before_from": "结束日期不能早于开始日期。",
 }

@@ -27,6 +27,8 @@ from app.openapi_contract import install as install_openapi_contract
 from app.ops import install_middleware, tune_gc
 from app.ops import router as ops_router
 from app.organizations.views import router as organizations_router
+from app.reporting.import_views import router as import_router
+from app.reporting.views import router as reports_router
 from app.routing.views import router as routing_router
 from app.shutdown import Draining
 from app.sla import background as sla_background
@@ -35,6 +37,7 @@ from app.sla.views import router as sla_router
 from app.validation import reject_unstorable_text
 from app.web.account import router as web_account_router
 from app.web.home import router as home_router
+from app.web.statistics import router as statistics_page_router
 from app.web.views import router as web_router
 
 API_PREFIX = "/api/v1"
@@ -83,11 +86,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         court_router,
     ):
         api.include_router(router)
+    api.include_router(reports_router)  # reporting (#15)
+    api.include_router(import_router)  # reporting (#15): history import
     app.include_router(api)
     app.include_router(ops_router)
     app.include_router(web_router)
     app.include_router(web_account_router)
     app.include_router(home_router)
+    app.include_router(statistics_page_router)  # reporting (#15): /s/statistics
     apidocs.install(app, settings)
     install_problem_handlers(app)
     install_middleware(app, settings.max_body_bytes)

@@ -41,6 +41,7 @@ CATEGORIES = [
     "land",
     "labour",
     "debt",
+    "migrant_wages",
     "property_management",
     "traffic",
     "consumer",

@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "feed": "bench.feed",
     "demo": "bench.demo",
     "pages": "bench.pages",
+    "reporting": "bench.reporting",
 }
 
 

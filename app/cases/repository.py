@@ -81,7 +81,8 @@ async def insert_new_case(
         assignment_id: int | None = await driver.fetchval(sql.NEW_CASE.sql, *args)
         return assignment_id
     await prepared.execute(session, sql.INSERT_CASE, case)
-    await prepared.executemany(session, sql.INSERT_PARTIES, parties)
+    if parties:  # an imported case may have none (app.reporting.history)
+        await prepared.executemany(session, sql.INSERT_PARTIES, parties)
     assignment_id = None
     if assignment is not None:
         assignment_id = int(await prepared.fetchval(session, sql.INSERT_ASSIGNMENT, assignment))

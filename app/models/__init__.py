@@ -6,10 +6,12 @@ from app.models.case import (
     Case,
     CaseEvent,
     CaseReferenceCounter,
+    CaseSource,
     CaseStatus,
     IdempotencyKey,
     Party,
     PartyRole,
+    Referrer,
 )
 
 # Case work (issue #12)
@@ -30,6 +32,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseReferenceCounter",
+    "CaseSource",
     "CaseStatus",
     "ClockKind",
     "ClockUnit",
@@ -44,6 +47,7 @@ __all__ = [
     "Organization",
     "Party",
     "PartyRole",
+    "Referrer",
     "Role",
     "RoutingRuleSet",
     "SlaClock",
