@@ -149,6 +149,8 @@ def _create_indexes() -> None:
 
     partial("uq_sla_clocks_running_case", ["case_id"], "stopped_at IS NULL", unique=True)
     partial("ix_sla_clocks_watch", ["due_at", "id"], WATCH)
+    partial("ix_sla_clocks_breached", ["kind", "due_at", "id"], "breached_at IS NOT NULL")
+    partial("ix_sla_clocks_breached_town", ["kind", "town_org_id", "due_at", "id"], "breached_at IS NOT NULL")
     partial(
         "ix_sla_clocks_running_calendar", ["calendar_version"], "stopped_at IS NULL AND unit = 'working_days'"
     )

@@ -15,6 +15,7 @@ from app.calendar.service import forget_cached_calendar
 from app.calendar.workdays import SHANGHAI, WorkCalendar
 from app.db import session_scope, utcnow
 from app.models import SlaClock
+from app.web.labels import category_label
 from tests.sla_support import fresh, pending_case, restart, run_sweep
 from tests.support import act, login
 
@@ -169,7 +170,11 @@ async def test_breaches_csv_opens_in_excel_in_chinese(client, world, app):
     header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
     assert header[0] == "案件编号" and row["案件编号"] == case["reference"] and row["镇(街道)"] == "溧城街道"
     assert row["期限"] == "2025-10-11 24:00"  # 24:00 of the due day, as the pages write it
-    assert row["期限类型"] == "分派期限" and row["案件状态"] == "待分派" and row["纠纷类型"] == "邻里纠纷"
+    assert (
+        row["期限类型"] == "分派期限"
+        and row["案件状态"] == "待分派"
+        and row["纠纷类型"] == category_label("neighbour")
+    )
     assert row["当事人"] == "张*、李*" and "宅基地" in row["案情摘要"] and row["是否超期"] == "是"
     assert "受理时间" in header
 
