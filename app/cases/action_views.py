@@ -21,10 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.cases import actions
+from app.cases.detail import CaseDetailOut, present_detail
 from app.cases.lifecycle import Outcome
-from app.cases.permissions import abilities
-from app.cases.presenter import detail_out, present_cases
-from app.cases.schemas import AgreementEffectiveOn, CaseDetailOut, VisitedOn
+from app.cases.schemas import AgreementEffectiveOn, CourtCaseNumber, VisitedOn
 from app.cases.transitions import Loaded, flush, load
 from app.context import AppContext
 from app.db import utcnow
@@ -76,6 +75,9 @@ class OutcomeIn(_Action):
     agreed_amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     performed: StrictBool | None = None
     agreement_effective_on: AgreementEffectiveOn = None
+    court_case_number: CourtCaseNumber | None = Field(
+        default=None, description="案号: the court sub-center's own outcomes carry its case number"
+    )
     note: str | None = Field(default=None, max_length=1000)
 
     def detail(self) -> dict[str, Any]:
@@ -122,8 +124,7 @@ async def case_response(
     session: AsyncSession, principal: Principal, case: Case, now: datetime, status: int = 200
 ) -> Response:
     """The case as the caller sees it now, with what it may do next (CaseDetailOut), as exact JSON text."""
-    (out,) = await present_cases(session, [case])
-    detail = detail_out(out, await abilities(session, principal, case, now))
+    detail = await present_detail(session, principal, case, now)
     return Response(
         detail.model_dump_json(),
         status_code=status,

@@ -278,6 +278,16 @@ async def record_outcome(
             ]
         )
     _check_effective_on(loaded.case, detail.get("agreement_effective_on"))
+    if detail.get("court_case_number") and assignment.tier != "court":
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "court_case_number",
+                    "court_case_number.not_court",
+                    "Only the court sub-center's outcomes carry a court case number (案号).",
+                )
+            ]
+        )
     transition(
         loaded,
         Action.OUTCOME,

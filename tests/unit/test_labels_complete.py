@@ -6,9 +6,12 @@ import re
 
 import pytest
 
+from app.cases import lifecycle
 from app.cases.lifecycle import EVENT_TYPES, Outcome
+from app.cases.permissions import RULES
+from app.confirmation.service import RECORDED_EVENTS
 from app.feed.outbox import ROUTED_AWAY
-from app.models import CaseStatus, OrgKind, PartyRole, Role, Tier
+from app.models import CaseStatus, ConfirmationStatus, OrgKind, PartyRole, Role, Tier
 from app.routing.engine import CATEGORIES, CITY_CHANNELS, RISK_LABELS
 from app.web import labels
 
@@ -27,6 +30,9 @@ ENUMS: list[tuple[str, list[str], dict[str, str]]] = [
     ("assignment end", ["declined", "escalated", "withdrawn", "resolved"], labels.END_REASON_LABELS),
     ("agreement type", ["written", "oral"], labels.AGREEMENT_TYPE_LABELS),
     ("party kind", ["person", "organization"], labels.PARTY_KIND_LABELS),
+    ("case action", list(RULES), labels.CASE_ACTION_LABELS),
+    ("confirmation status", [s.value for s in ConfirmationStatus], labels.CONFIRMATION_STATUS_LABELS),
+    ("contact field", ["phone", "address"], labels.CONTACT_FIELD_LABELS),
 ]
 
 
@@ -37,7 +43,7 @@ def test_every_value_has_a_chinese_label(name: str, values: list[str], table: di
 
 
 def test_every_event_type_on_the_timeline_has_a_label() -> None:
-    types = ["case.created", "case.routed", ROUTED_AWAY, *EVENT_TYPES.values()]
+    types = ["case.created", "case.routed", ROUTED_AWAY, *EVENT_TYPES.values(), *RECORDED_EVENTS]
     missing = [t for t in types if not CJK.search(labels.event_label(t))]
     assert missing == [], f"event types without a Chinese label: {missing}"
 
@@ -53,6 +59,10 @@ def test_every_action_and_inbox_tab_the_pages_show_has_a_label() -> None:
     from app.web.inbox import TABS
 
     actions = [str(a) for a in RULES] + list(PAGE_ACTIONS)
-    missing = [a for a in actions if not CJK.search(labels.ACTION_LABELS.get(a, ""))]
+    missing = [a for a in actions if not CJK.search(labels.CASE_ACTION_LABELS.get(a, ""))]
     missing += [t for t in TABS if not CJK.search(labels.TAB_LABELS.get(t, ""))]
     assert missing == [], f"actions or tabs without a Chinese label: {missing}"
+
+
+def test_the_api_says_the_states_as_the_pages_do() -> None:
+    assert lifecycle.STATUS_LABELS == labels.STATUS_LABELS
