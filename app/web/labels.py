@@ -194,6 +194,7 @@ DECLINE_REASONS: tuple[str, ...] = (
     "当事人无法联系",
 )
 
+
 def money(value: Any) -> str:
     """One way to write an amount everywhere: 80,000.00 元."""
     if value is None or value == "":

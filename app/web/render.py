@@ -47,6 +47,7 @@ templates.env.globals.update(
     action_labels=labels.CASE_ACTION_LABELS,
     decline_reasons=labels.DECLINE_REASONS,
     agreement_types=labels.AGREEMENT_TYPE_LABELS,
+    confirmation_labels=labels.CONFIRMATION_STATUS_LABELS,
 )
 templates.env.filters.update(
     category=labels.category_label,
