@@ -13,6 +13,7 @@ from app.auth.views import router as auth_router
 from app.calendar.views import router as calendar_router
 from app.cases.action_views import router as case_actions_router
 from app.cases.views import router as cases_router
+from app.compression import install_compression
 from app.config import Settings, get_settings
 from app.confirmation.views import router as confirmation_router
 from app.contact.views import router as contact_router
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_middleware(app, settings.max_body_bytes)
     install_metrics(app)
     install_openapi_contract(app)
+    install_compression(app)  # outermost: every other middleware sees plain bodies
     return app
 
 

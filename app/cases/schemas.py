@@ -261,7 +261,9 @@ class CaseIn(BaseModel):
             errors += [
                 InitErrorDetails(
                     type=PydanticCustomError(
-                        str(e["type"]), str(e["msg"]).replace("{", "(").replace("}", ")")
+                        str(e["type"]),
+                        str(e["msg"]).replace("{", "(").replace("}", ")"),
+                        e.get("ctx"),  # the limits (min_length, ...), for the Chinese message
                     ),
                     loc=tuple(e["loc"]),
                     input=e.get("input"),

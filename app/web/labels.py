@@ -185,6 +185,19 @@ TAB_LABELS: dict[str, str] = {
     "done": "已办结",
 }
 
+ACTION_LABELS: dict[str, str] = {
+    "dispatch": "分派",
+    "accept": "受理",
+    "decline": "退回",
+    "escalate": "上交",
+    "outcome": "记录调解结果",
+    "withdraw": "撤回",
+    "close": "回访结案",
+    "request_confirmation": "申请司法确认",
+    "extend": "延期",
+    "urge": "督办",
+}
+
 # Offered on the decline form; the mediator may also type their own.
 DECLINE_REASONS: tuple[str, ...] = (
     "不属于本组织受理范围",
@@ -193,6 +206,8 @@ DECLINE_REASONS: tuple[str, ...] = (
     "已由其他组织受理",
     "当事人无法联系",
 )
+
+PERFORMED_LABELS: dict[str, str] = {"true": "已履行", "false": "未履行"}
 
 
 def money(value: Any) -> str:
@@ -240,18 +255,7 @@ def clock_label(kind: str | None) -> str:
     return CLOCK_LABELS.get(kind or "", kind or "—")
 
 
-# Case work (issue #12, API side): the actions a case page offers, judicial-confirmation requests, contact.
-CASE_ACTION_LABELS: dict[str, str] = {
-    "dispatch": "分派",
-    "accept": "受理",
-    "decline": "退回",
-    "escalate": "上交",
-    "outcome": "记录调解结果",
-    "withdraw": "撤回",
-    "close": "回访结案",
-    "extend": "延期",
-    "request_confirmation": "申请司法确认",
-}
+# Case work (issue #12, API side): judicial-confirmation requests, contact.
 CONFIRMATION_STATUS_LABELS: dict[str, str] = {
     "requested": "已申请司法确认，待法院答复",
     "confirmed": "确认有效",

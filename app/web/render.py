@@ -44,7 +44,7 @@ templates.env.globals.update(
     party_roles=labels.PARTY_ROLE_LABELS,
     can_register=can_register,
     sla_text=lambda code: labels.SLA_LABELS.get(code, ""),
-    action_labels=labels.CASE_ACTION_LABELS,
+    action_labels=labels.ACTION_LABELS,
     decline_reasons=labels.DECLINE_REASONS,
     agreement_types=labels.AGREEMENT_TYPE_LABELS,
     confirmation_labels=labels.CONFIRMATION_STATUS_LABELS,

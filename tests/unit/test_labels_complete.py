@@ -30,7 +30,7 @@ ENUMS: list[tuple[str, list[str], dict[str, str]]] = [
     ("assignment end", ["declined", "escalated", "withdrawn", "resolved"], labels.END_REASON_LABELS),
     ("agreement type", ["written", "oral"], labels.AGREEMENT_TYPE_LABELS),
     ("party kind", ["person", "organization"], labels.PARTY_KIND_LABELS),
-    ("case action", list(RULES), labels.CASE_ACTION_LABELS),
+    ("case action", list(RULES), labels.ACTION_LABELS),
     ("confirmation status", [s.value for s in ConfirmationStatus], labels.CONFIRMATION_STATUS_LABELS),
     ("contact field", ["phone", "address"], labels.CONTACT_FIELD_LABELS),
 ]
@@ -53,16 +53,16 @@ def test_the_outcome_and_tier_filters_use_the_full_tables() -> None:
     assert labels.OUTCOME_LABELS["confirmed_illegal"] == "确认违法"
 
 
+def test_the_api_says_the_states_as_the_pages_do() -> None:
+    assert lifecycle.STATUS_LABELS == labels.STATUS_LABELS
+
+
 def test_every_action_and_inbox_tab_the_pages_show_has_a_label() -> None:
     from app.cases.permissions import RULES
     from app.web.case_page import PAGE_ACTIONS
     from app.web.inbox import TABS
 
     actions = [str(a) for a in RULES] + list(PAGE_ACTIONS)
-    missing = [a for a in actions if not CJK.search(labels.CASE_ACTION_LABELS.get(a, ""))]
+    missing = [a for a in actions if not CJK.search(labels.ACTION_LABELS.get(a, ""))]
     missing += [t for t in TABS if not CJK.search(labels.TAB_LABELS.get(t, ""))]
     assert missing == [], f"actions or tabs without a Chinese label: {missing}"
-
-
-def test_the_api_says_the_states_as_the_pages_do() -> None:
-    assert lifecycle.STATUS_LABELS == labels.STATUS_LABELS
