@@ -1,14 +1,15 @@
 """What the case page (/m/cases/{id}) shows: the case, its timeline in words, the agreement, and the actions
 this person may take on it now.
 
-The actions come from ``app.cases.permissions.abilities``, the same answer ``GET /api/v1/cases/{id}`` gives
-as ``allowed_actions``: the page offers those and no others, and the API refuses anything else anyway.
+The case is ``app.cases.detail.present_detail``, the same body ``GET /api/v1/cases/{id}`` answers: its
+``allowed_actions`` are the forms the page offers, and no others (the API refuses anything else anyway); its
+``holder`` is 承办, and its ``agreement`` and ``confirmation`` are shown as they are.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.auth.scope import case_scope
 from app.cases import repository as repo
-from app.cases.permissions import CaseAbilities, abilities, resolved_agreement
-from app.cases.presenter import masked_text, present_cases
-from app.models import CaseStatus, SlaClock
+from app.cases.detail import present_detail
+from app.cases.presenter import masked_text
+from app.db import utcnow
+from app.models import SlaClock
 from app.web import labels
 from app.web.inbox import running_clocks
 
@@ -37,10 +39,9 @@ PAGE_ACTIONS = (
 
 @dataclass
 class CasePage:
-    case: dict[str, Any]
+    case: dict[str, Any]  # CaseDetailOut: the case, holder, agreement, confirmation, what the caller may do
     timeline: list[dict[str, Any]]
-    abilities: CaseAbilities
-    agreement: dict[str, Any] = field(default_factory=dict)
+    actions: list[str]  # the forms to offer, in the page's order
     clock: SlaClock | None = None  # the running one, if any
 
 
@@ -53,20 +54,12 @@ async def load_case_page(session: AsyncSession, principal: Principal, case_id: u
     case = await repo.get_case(session, case_id, case_scope(principal))
     if case is None:
         return None
-    (out,) = await present_cases(session, [case])
-    found = await abilities(session, principal, case)
-    offered = CaseAbilities(
-        actions=[a for a in PAGE_ACTIONS if a in found.actions],
-        outcomes=sorted(found.outcomes, key=_outcome_order),
-        escalation=found.escalation,
-        may_reveal_contact=found.may_reveal_contact,
-        may_read_contact_log=found.may_read_contact_log,
-    )
+    detail = (await present_detail(session, principal, case, utcnow())).model_dump()
+    detail["outcome_choices"] = sorted(detail["outcome_choices"], key=_outcome_order)
     return CasePage(
-        case=out.model_dump(),
+        case=detail,
         timeline=await timeline(session, case_id),
-        abilities=offered,
-        agreement=await resolved_agreement(session, case) if case.outcome else {},
+        actions=[a for a in PAGE_ACTIONS if a in detail["allowed_actions"]],
         clock=(await running_clocks(session, [case.id])).get(case.id),
     )
 
@@ -89,6 +82,15 @@ def event_detail(event_type: str, data: dict[str, Any], names: dict[str, str]) -
             parts.append(f"协议金额 {labels.money(data['agreed_amount'])}")
         parts.append(_yes_no(data.get("performed"), "已履行", "未履行") or "")
         lines.append("，".join(p for p in parts if p))
+    if event_type == "case.confirmation_answered" and data.get("decision"):
+        parts = [labels.CONFIRMATION_STATUS_LABELS.get(data["decision"], data["decision"])]
+        if data.get("court_case_number"):
+            parts.append(f"案号 {data['court_case_number']}")
+        if data.get("decided_on"):
+            parts.append(f"裁定日期 {data['decided_on']}")
+        lines.append("，".join(parts))
+    if event_type == "case.mediation_extended" and data.get("days"):
+        lines.append(f"延长 {data['days']} 天")
     if event_type == "case.closed":
         parts = []
         if data.get("visited_on"):
@@ -122,10 +124,3 @@ async def timeline(session: AsyncSession, case_id: uuid.UUID) -> list[dict[str, 
         }
         for e in events
     ]
-
-
-def holder_line(case: dict[str, Any]) -> str:
-    org = case.get("current_organization")
-    if org:
-        return str(org["name"])
-    return "待分派" if case["status"] == CaseStatus.PENDING_DISPATCH else "—"

@@ -53,6 +53,7 @@ templates.env.globals.update(
     subcategories=subcategories,
     source_labels=labels.SOURCE_LABELS,
     referrer_labels=labels.REFERRER_LABELS,
+    confirmation_labels=labels.CONFIRMATION_STATUS_LABELS,
 )
 templates.env.filters.update(
     category=labels.category_label,

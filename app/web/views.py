@@ -28,7 +28,7 @@ from app.pagination import InvalidCursor
 from app.validation import text_error
 from app.web import labels, queries
 from app.web.assets import serve_asset
-from app.web.case_page import holder_line, load_case_page
+from app.web.case_page import load_case_page
 from app.web.inbox import InboxQuery, clock_mark, load_inbox, parse_case_id
 from app.web.render import NO_STORE, can_register, page, signed_in, templates, to_login
 from app.web.session import (
@@ -177,9 +177,7 @@ async def case_page(case_id: str, request: Request, session: Session) -> Respons
         "detail.html",
         case=case,
         timeline=found.timeline,
-        abilities=found.abilities,
-        agreement=found.agreement,
-        holder=holder_line(case),
+        actions=found.actions,
         clock=found.clock,
         status_labels=labels.STATUS_LABELS,
     )

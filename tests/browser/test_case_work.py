@@ -77,7 +77,7 @@ async def test_a_village_committee_works_its_own_case_from_intake_to_follow_up(p
     await expect(agreement).to_contain_text("书面协议")
     await expect(agreement).to_contain_text("80,000.00 元")
     await expect(agreement).to_contain_text("已履行")
-    await expect(agreement).to_contain_text("申请期限")
+    await expect(agreement).to_contain_text("前申请")
 
     await page.locator("#box-close summary").click()
     await page.fill("#close-visited_on", "2026-12-01")

@@ -73,7 +73,7 @@
       loadVillages(f.town_code, f.village_code);
     }
     form.querySelectorAll('input[name="risk_level"]').forEach(function (r) { r.checked = r.value === (f.risk_level || "low"); });
-    $("judicial_confirmation_requested").checked = !!f.judicial_confirmation_requested;
+    $("litigation_intended").checked = !!f.litigation_intended;
     showReferrer();
     renderParties();
   }
@@ -83,7 +83,7 @@
     FIELDS.forEach(function (k) { draft.fields[k] = $(k).value; });
     var risk = form.querySelector('input[name="risk_level"]:checked');
     draft.fields.risk_level = risk ? risk.value : "low";
-    draft.fields.judicial_confirmation_requested = $("judicial_confirmation_requested").checked;
+    draft.fields.litigation_intended = $("litigation_intended").checked;
     partiesBox.querySelectorAll("[data-k]").forEach(function (el) {
       var p = draft.parties[+el.getAttribute("data-i")];
       var k = el.getAttribute("data-k");
@@ -154,7 +154,7 @@
     return {
       category: f.category, summary: f.summary.trim(), claim_amount: nul(f.claim_amount),
       occurred_on: nul(f.occurred_on), received_at: withOffset(f.received_at), risk_level: f.risk_level || "low",
-      judicial_confirmation_requested: !!f.judicial_confirmation_requested,
+      litigation_intended: !!f.litigation_intended,
       source: f.source || "applied", referred_by: f.source === "referred" ? nul(f.referred_by) : null,
       town_code: nul(f.town_code), village_code: nul(f.village_code),
       parties: draft.parties.map(function (p) {
