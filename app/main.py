@@ -28,6 +28,7 @@ from app.routing.views import router as routing_router
 from app.shutdown import Draining
 from app.sla import background as sla_background
 from app.sla.views import router as sla_router
+from app.urges.views import router as urges_router
 from app.validation import reject_unstorable_text
 from app.web.account import router as web_account_router
 from app.web.home import router as home_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         calendar_router,
         feed_router,
         court_router,
+        urges_router,  # issue #14
     ):
         api.include_router(router)
     app.include_router(api)

@@ -17,6 +17,9 @@ from app.models.organization import Organization, OrgKind, Tier
 from app.models.routing import RoutingRuleSet
 from app.models.sla import CalendarYear, SlaBreach
 
+# 督办 (issue #14)
+from app.models.urge import Urge, UrgeStatus
+
 __all__ = [
     "ApiClient",
     "ApiClientKey",
@@ -40,5 +43,7 @@ __all__ = [
     "RoutingRuleSet",
     "SlaBreach",
     "Tier",
+    "Urge",  # 督办 (issue #14)
+    "UrgeStatus",
     "User",
 ]

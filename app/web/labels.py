@@ -8,6 +8,7 @@ from typing import Any
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from app.calendar.workdays import SHANGHAI
 from app.routing.engine import CATEGORIES, RISK_LABELS, TIER_LABELS
+from app.urges import rules as urge_rules
 
 STATUS_LABELS: dict[str, str] = {
     "pending_dispatch": "待分派",
@@ -34,6 +35,8 @@ EVENT_LABELS: dict[str, str] = {
     "sla_breached": "超过分派期限",
     "breached": "超过分派期限",
     "routed_away": "移出本机构",
+    "urged": "督办",  # issue #14
+    "urge_answered": "答复督办",
 }
 
 OUTCOME_LABELS: dict[str, str] = {
@@ -167,3 +170,8 @@ PASSWORD_ERROR_LABELS = {
 
 def password_error_label(code: str) -> str:
     return PASSWORD_ERROR_LABELS.get(code, "新密码不符合要求。")
+
+
+# The supervisors' workspace (issue #14): 督办 statuses and clock kinds, defined beside their rules.
+URGE_STATUS_LABELS = urge_rules.URGE_STATUS_LABELS
+CLOCK_LABELS = urge_rules.CLOCK_LABELS

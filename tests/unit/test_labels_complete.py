@@ -8,8 +8,9 @@ import pytest
 
 from app.cases.lifecycle import EVENT_TYPES, Outcome
 from app.feed.outbox import ROUTED_AWAY
-from app.models import CaseStatus, OrgKind, PartyRole, Role, Tier
+from app.models import CaseStatus, OrgKind, PartyRole, Role, Tier, UrgeStatus
 from app.routing.engine import CATEGORIES, CITY_CHANNELS, RISK_LABELS
+from app.urges.service import URGE_ANSWERED, URGED
 from app.web import labels
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -27,6 +28,8 @@ ENUMS: list[tuple[str, list[str], dict[str, str]]] = [
     ("assignment end", ["declined", "escalated", "withdrawn", "resolved"], labels.END_REASON_LABELS),
     ("agreement type", ["written", "oral"], labels.AGREEMENT_TYPE_LABELS),
     ("party kind", ["person", "organization"], labels.PARTY_KIND_LABELS),
+    ("urge status", [s.value for s in UrgeStatus], labels.URGE_STATUS_LABELS),
+    ("clock kind", ["dispatch", "acceptance", "mediation"], labels.CLOCK_LABELS),
 ]
 
 
@@ -37,7 +40,7 @@ def test_every_value_has_a_chinese_label(name: str, values: list[str], table: di
 
 
 def test_every_event_type_on_the_timeline_has_a_label() -> None:
-    types = ["case.created", "case.routed", ROUTED_AWAY, *EVENT_TYPES.values()]
+    types = ["case.created", "case.routed", ROUTED_AWAY, *EVENT_TYPES.values(), URGED, URGE_ANSWERED]
     missing = [t for t in types if not CJK.search(labels.event_label(t))]
     assert missing == [], f"event types without a Chinese label: {missing}"
 
