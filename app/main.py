@@ -33,6 +33,7 @@ from app.validation import reject_unstorable_text
 from app.web.account import router as web_account_router
 from app.web.home import router as home_router
 from app.web.views import router as web_router
+from app.workspace.views import router as workspace_router
 
 API_PREFIX = "/api/v1"
 
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feed_router,
         court_router,
         urges_router,  # issue #14
+        workspace_router,  # issue #14
     ):
         api.include_router(router)
     app.include_router(api)

@@ -110,3 +110,4 @@ BREACHES = Keyset("sla-breaches", (_aware_time, _int))  # (due_at, breach id)
 AT_RISK = Keyset("sla-at-risk", (_aware_time, _uuid))  # (dispatch_due_at, case id)
 USERS = Keyset("users", (_str,))  # (username,)
 URGES = Keyset("urges", (_int,))  # (urge id,): newest first
+QUEUE = Keyset("dispatch-queue", (_aware_time, _uuid))  # (dispatch_due_at, case id): soonest first
