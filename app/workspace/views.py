@@ -3,27 +3,23 @@ pages draw from these, as an integrator would."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query
 from fastapi.responses import StreamingResponse
 from fastapi.routing import APIRouter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.cases.schemas import CategoryCode
 from app.db import utcnow
 from app.deps import Context, Session, SupervisorPrincipal
 from app.errors import FieldError, ValidationFailed
-from app.models import Tier
-from app.organizations.lookup import codes_to_ids
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, QUEUE
 from app.sla.queries import SlaFilters
 from app.validation import DATE_RANGE, ApiDate
 from app.workspace import exports, service
 from app.workspace.days import day_start
 from app.workspace.excel import XLSX_MEDIA_TYPE, file_chunks, write_xlsx
+from app.workspace.filters import FilterParams, sla_filters
 from app.workspace.rates import OnTimeReport, on_time_report
 from app.workspace.schemas import Counts, DailySeries, Overview, Queue, WeeklyRates
 
@@ -84,30 +80,6 @@ async def dispatch_queue(
     return Queue(items=items, next_cursor=next_cursor, targets=targets)
 
 
-@dataclass(frozen=True)
-class FilterParams:
-    town: Annotated[str | None, Query(description="Town code, e.g. LY-LC")] = None
-    organization: Annotated[str | None, Query(description="Organization code the case was routed to")] = None
-    tier: Tier | None = None
-    category: CategoryCode | None = None
-
-
-Filters = Annotated[FilterParams, Depends()]
-
-
-async def _filters(session: AsyncSession, p: FilterParams, **rest: object) -> SlaFilters | None:
-    ids = await codes_to_ids(session, [c for c in (p.town, p.organization) if c])
-    if (p.town and p.town not in ids) or (p.organization and p.organization not in ids):
-        return None  # an unknown code matches nothing
-    return SlaFilters(
-        town_id=ids.get(p.town) if p.town else None,
-        organization_id=ids.get(p.organization) if p.organization else None,
-        tier=p.tier,
-        category=p.category,
-        **rest,  # type: ignore[arg-type]
-    )
-
-
 def _xlsx(path: str, filename: str) -> StreamingResponse:
     return StreamingResponse(
         file_chunks(path),
@@ -120,7 +92,7 @@ def _xlsx(path: str, filename: str) -> StreamingResponse:
 async def breaches_xlsx(
     session: Session,
     principal: SupervisorPrincipal,
-    params: Filters,
+    params: Annotated[FilterParams, Depends()],
     clock: Literal["dispatch"] = "dispatch",
     state: Literal["open", "closed"] | None = None,
     due_from: Annotated[ApiDate | None, Query(description=f"Due on or after this day, {DATE_RANGE}")] = None,
@@ -128,7 +100,7 @@ async def breaches_xlsx(
 ) -> StreamingResponse:
     """超期 as an Excel file: the rows of ``GET /sla/breaches`` with the same filters, every page of them,
     with Chinese headers and real dates."""
-    f = await _filters(
+    f = await sla_filters(
         session,
         params,
         state=state,
@@ -147,7 +119,7 @@ async def on_time(
     principal: SupervisorPrincipal,
     start: Annotated[ApiDate, Query(description=f"First day of the period, {DATE_RANGE}")],
     end: Annotated[ApiDate, Query(description=f"Last day of the period, inclusive, {DATE_RANGE}")],
-    params: Filters,
+    params: Annotated[FilterParams, Depends()],
     format: Literal["json", "xlsx"] = "json",
 ) -> object:
     """按时率 per town and organization for a period, with 环比 (the previous period of the same length) and
@@ -156,7 +128,7 @@ async def on_time(
         raise ValidationFailed([FieldError("end", "period.reversed", "The period ends before it starts.")])
     if (end - start).days > 366:
         raise ValidationFailed([FieldError("end", "period.too_long", "A period is at most a year.")])
-    f = await _filters(session, params) or SlaFilters(town_id=-1)
+    f = await sla_filters(session, params) or SlaFilters(town_id=-1)
     report = await on_time_report(session, principal, start, end, f)
     if format == "json":
         return report
