@@ -60,6 +60,7 @@ async def shot(page: Any, artifacts: Path, name: str, keep: bool = True) -> None
     await screenshot(page, artifacts, name)
     if keep:
         SCREENSHOTS.mkdir(exist_ok=True)
+        await page.evaluate("window.scrollTo(0, 0)")
         await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 
 
