@@ -33,6 +33,7 @@ from app.validation import reject_unstorable_text
 from app.web.account import router as web_account_router
 from app.web.home import router as home_router
 from app.web.views import router as web_router
+from app.web.workspace.inbox import router as urge_inbox_router
 from app.web.workspace.views import router as workspace_pages_router
 from app.workspace.views import router as workspace_router
 
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_account_router)
     app.include_router(home_router)
     app.include_router(workspace_pages_router)  # issue #14: the supervisors' pages under /s/
+    app.include_router(urge_inbox_router)  # issue #14: the holder answers a 督办 on /m/
     apidocs.install(app, settings)
     install_problem_handlers(app)
     install_middleware(app, settings.max_body_bytes)

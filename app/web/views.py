@@ -37,6 +37,7 @@ from app.web.session import (
     session_token,
     set_login_nonce,
 )
+from app.web.workspace.inbox import attach_open_urges
 
 router = APIRouter(prefix="/m", include_in_schema=False)
 
@@ -131,6 +132,7 @@ async def my_cases(request: Request, session: Session) -> Response:
     now = datetime.now(UTC)
     for case in cases:
         case["sla"] = labels.sla_mark(case, now)
+    await attach_open_urges(session, principal, cases)  # 督办 badge (issue #14)
     return page(request, principal, "cases.html", cases=cases, sla_labels=labels.SLA_LABELS)
 
 
@@ -156,4 +158,5 @@ async def case_page(case_id: str, request: Request, session: Session) -> Respons
         return page(request, principal, "missing.html", status=404)
     case, timeline = found
     case["sla"] = labels.sla_mark(case, datetime.now(UTC))
+    await attach_open_urges(session, principal, [case])  # 督办 note and answer (issue #14)
     return page(request, principal, "detail.html", case=case, timeline=timeline, sla_labels=labels.SLA_LABELS)

@@ -224,3 +224,42 @@ async def test_the_rates_page_and_a_phone(desk, browser, live_server, client, wo
         await shot(phone, artifacts, "s-home-phone")
     finally:
         await phone_ctx.close()
+
+
+async def test_a_town_office_urges_the_station_which_answers_from_its_inbox(
+    desk, context, client, world, app, artifacts
+):
+    """The holder is a mediators' organization: the badge in its /m/ inbox, the note on the case, the
+    answer (a plain form) closes the 督办."""
+    lc = await some_cases(client, world, app)
+    lc_sfs = await login(client, world, "lc_sfs")
+    current = (await client.get(f"/api/v1/cases/{lc[0]['id']}", headers=lc_sfs)).json()
+    r = await client.post(
+        f"/api/v1/cases/{lc[0]['id']}/dispatch",
+        json={"organization_code": "LY-LC-STN", "version": current["version"]},
+        headers=lc_sfs,
+    )
+    assert r.status_code == 200  # late: the station now holds a case whose dispatch clock was breached
+    office = await open_as(desk, "lc_sfs", f"/s/cases/{lc[0]['id']}")
+    await office.fill("#urge-note", "分派已超期，请今日受理。")
+    await office.get_by_role("button", name="督办", exact=True).click()
+    await expect(office.locator(".urges .urge")).to_contain_text("致 溧城街道")
+
+    station = await context.new_page()  # a phone
+    await station.goto("/m/login")
+    await station.get_by_label("用户名").fill("lc_stn")
+    await station.get_by_label("密码").fill(PASSWORD)
+    await station.get_by_role("button", name="登录").click()
+    await station.wait_for_url("**/m/")
+    badge = station.locator(f'a[href="/m/cases/{lc[0]["id"]}"] .urge-badge')
+    await expect(badge).to_have_text("督办")
+    await shot(station, artifacts, "m-urge-badge")
+    await station.click(f'a[href="/m/cases/{lc[0]["id"]}"]')
+    await expect(station.locator("#urge")).to_contain_text("分派已超期，请今日受理。")
+    await no_serious_violations(station)
+    await station.fill("#urge-answer", "已受理，今日联系双方。")
+    await station.get_by_role("button", name="提交答复").click()
+    await expect(station.locator(".notice[role=status]")).to_contain_text("督办已答复")
+    await expect(station.locator("#urge")).to_have_count(0)
+    urges = await (await office.request.get(f"/api/v1/cases/{lc[0]['id']}/urges")).json()
+    assert [(u["status"], u["answer_note"]) for u in urges] == [("answered", "已受理，今日联系双方。")]

@@ -78,3 +78,9 @@ async def test_another_towns_case_is_missing(client, world, app):
     await web_login(client, "dt_sfs")
     assert (await client.get(f"/s/cases/{case['id']}")).status_code == 404
     assert case["reference"] not in (await client.get("/s/queue")).text
+
+
+async def test_the_inbox_answer_form_needs_the_csrf_token(client, world, app):
+    await web_login(client, "lc_stn")
+    r = await client.post("/m/urges/1/answer", data={"note": "已受理", "csrf_token": "forged"})
+    assert r.status_code == 403 and r.json()["code"] == "csrf_failed"
