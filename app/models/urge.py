@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, BigIntPK
+from app.models.case import Case
 
 
 class UrgeStatus(StrEnum):
@@ -45,3 +46,12 @@ class Urge(Base):
     answered_at: Mapped[datetime | None]
     answer_note: Mapped[str | None] = mapped_column(Text)
     answered_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# The workspace's city-wide series (registrations and categories of the last 90 days) read cases by the day
+# they were received, whatever their town: an index on received_at alone, covering what they count.
+Index(
+    "ix_cases_received_at",
+    Case.received_at,
+    postgresql_include=["category", "town_org_id"],
+)

@@ -65,9 +65,19 @@ def upgrade() -> None:
             batch_op.f("ix_urges_town_org_id_created_at"), ["town_org_id", "created_at"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_urges_created_at"), ["created_at"], unique=False)
+    # The workspace's city-wide 90-day series read cases by received_at alone.
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_cases_received_at",
+            ["received_at"],
+            unique=False,
+            postgresql_include=["category", "town_org_id"],
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_cases_received_at")
     with op.batch_alter_table("urges", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_urges_created_at"))
         batch_op.drop_index(batch_op.f("ix_urges_town_org_id_created_at"))
