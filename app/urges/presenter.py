@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.cases import repository as case_repo
+from app.models import Urge
+from app.urges import repository as repo
 from app.urges.rules import CLOCK_LABELS, URGE_STATUS_LABELS, urge_status
 from app.urges.schemas import OrgName, UrgeOut
 
@@ -47,4 +49,9 @@ async def present_urges(session: AsyncSession, rows: Sequence[Any], now: datetim
                 answer_note=urge.answer_note,
             )
         )
+    return out
+
+
+async def present_urge(session: AsyncSession, urge: Urge, now: datetime) -> UrgeOut:
+    (out,) = await present_urges(session, [(urge, *await repo.case_reference(session, urge.case_id))], now)
     return out

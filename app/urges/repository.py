@@ -119,3 +119,9 @@ async def case_urges(session: AsyncSession, case_id: uuid.UUID) -> Sequence[Any]
         .order_by(Urge.id.desc())
     )
     return (await session.execute(stmt)).all()
+
+
+async def case_reference(session: AsyncSession, case_id: uuid.UUID) -> tuple[str, str]:
+    """(reference, status) of a case, to present a 督办 just recorded or answered."""
+    row = (await session.execute(select(Case.reference, Case.status).where(Case.id == case_id))).one()
+    return row[0], row[1]

@@ -7,7 +7,6 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from app.auth.scope import case_scope
 from app.calendar.workdays import SHANGHAI
@@ -15,11 +14,10 @@ from app.cases import repository as case_repo
 from app.db import utcnow
 from app.deps import Context, HumanPrincipal, Session, SupervisorPrincipal
 from app.errors import NotFound
-from app.models import Case
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, URGES
 from app.urges import repository as repo
 from app.urges import service
-from app.urges.presenter import present_urges
+from app.urges.presenter import present_urge, present_urges
 from app.urges.schemas import AnswerIn, UrgeIn, UrgeOut, UrgePage
 
 router = APIRouter(tags=["督办"])
@@ -34,11 +32,7 @@ async def create_urge(
     """督办: on a case whose clock is at risk or breached, ask its holder to act, optionally by a day."""
     now = utcnow()
     urge = await service.create_urge(session, principal, case_id, body.note, body.report_back_by, now)
-    reference, status = (
-        await session.execute(select(Case.reference, Case.status).where(Case.id == urge.case_id))
-    ).one()
-    (out,) = await present_urges(session, [(urge, reference, status)], now)
-    return out
+    return await present_urge(session, urge, now)
 
 
 @router.post("/urges/{urge_id}/answer", response_model=UrgeOut, responses=RESPONSES)
@@ -46,11 +40,7 @@ async def answer_urge(urge_id: int, body: AnswerIn, session: Session, principal:
     """答复: the organization the 督办 is addressed to answers it, which closes it."""
     now = utcnow()
     urge = await service.answer_urge(session, principal, urge_id, body.note, now)
-    reference, status = (
-        await session.execute(select(Case.reference, Case.status).where(Case.id == urge.case_id))
-    ).one()
-    (out,) = await present_urges(session, [(urge, reference, status)], now)
-    return out
+    return await present_urge(session, urge, now)
 
 
 UrgeFilter = Annotated[
