@@ -48,10 +48,8 @@ class Urge(Base):
     answered_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-# The workspace's city-wide series (registrations and categories of the last 90 days) read cases by the day
-# they were received, whatever their town: an index on received_at alone, covering what they count.
-Index(
-    "ix_cases_received_at",
-    Case.received_at,
-    postgresql_include=["category", "town_org_id"],
-)
+# The workspace's reads of cases (app/workspace/queries.py). The city-wide series (registrations and
+# categories of the last 90 days) read cases by the day they were received, whatever their town; the open
+# cases per town (or per holder within a town) read only the open states' entries, index-only.
+Index("ix_cases_received_at", Case.received_at, postgresql_include=["category", "town_org_id"])
+Index("ix_cases_status_town_org_id_current_org_id", Case.status, Case.town_org_id, Case.current_org_id)

@@ -73,10 +73,17 @@ def upgrade() -> None:
             unique=False,
             postgresql_include=["category", "town_org_id"],
         )
+        # Open cases per town, or per holder within a town: the open states' entries alone, index-only.
+        batch_op.create_index(
+            "ix_cases_status_town_org_id_current_org_id",
+            ["status", "town_org_id", "current_org_id"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_cases_status_town_org_id_current_org_id")
         batch_op.drop_index("ix_cases_received_at")
     with op.batch_alter_table("urges", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_urges_created_at"))
