@@ -305,10 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(PROJECT_ROOT / "openapi" / "openapi.json"))
     p.set_defaults(func=cmd_openapi)
 
-    sla = sub.add_parser("sla", help="dispatch deadlines").add_subparsers(dest="sla_command", required=True)
+    sla = sub.add_parser("sla", help="deadline clocks").add_subparsers(dest="sla_command", required=True)
     sla.add_parser("sweep", help="record breaches of clocks past due (idempotent)").set_defaults(
         func=cmd_sla_sweep
     )
+    from app.sla.commands import register_sla_rule_commands
+
+    register_sla_rule_commands(sla, _run_in_session)
 
     purge = sub.add_parser("purge", help="delete expired Idempotency-Keys and login tokens (idempotent)")
     purge.set_defaults(func=cmd_purge)

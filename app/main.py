@@ -27,6 +27,7 @@ from app.organizations.views import router as organizations_router
 from app.routing.views import router as routing_router
 from app.shutdown import Draining
 from app.sla import background as sla_background
+from app.sla.rule_views import router as sla_rules_router
 from app.sla.views import router as sla_router
 from app.urges.views import router as urges_router
 from app.validation import reject_unstorable_text
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         organizations_router,
         routing_router,
         sla_router,
+        sla_rules_router,
         calendar_router,
         feed_router,
         court_router,

@@ -1,30 +1,38 @@
 """POST /cases/{id}/dispatch|accept|decline|escalate|outcome|withdraw|close, from one table of actions.
 
 Each needs the version the client last saw, as ``If-Match: "N"`` or a ``version`` field: a stale one gets
-412 (reload and retry), a missing one 428, an action not allowed in the current state 409.
+412 (reload and retry), a missing one 428, an action not allowed in the current state 409. Each honours
+``Idempotency-Key`` (a double tap makes one transition). The response is the case with what the caller may
+do next (``allowed_actions``, see app.cases.permissions).
 """
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.cases import actions
 from app.cases.lifecycle import Outcome
-from app.cases.presenter import present_cases
-from app.cases.schemas import AgreementEffectiveOn
+from app.cases.permissions import abilities
+from app.cases.presenter import detail_out, present_cases
+from app.cases.schemas import AgreementEffectiveOn, CaseDetailOut
 from app.cases.transitions import Loaded, flush, load
+from app.context import AppContext
 from app.db import utcnow
-from app.deps import HumanPrincipal, Session
+from app.deps import Context, HumanPrincipal, Session
 from app.errors import DomainError, FieldError, PreconditionFailed, ValidationFailed
+from app.idempotency import Replay, check_key, claim, complete, fingerprint
+from app.models import Case
+from app.sla import extension
 
 router = APIRouter(prefix="/cases", tags=["case lifecycle"])
 
@@ -33,6 +41,14 @@ IF_MATCH_PATTERN = r'^(W/)?"?[0-9]{1,9}"?$'
 IfMatch = Annotated[
     str | None,
     Header(alias="If-Match", description='The version last seen, e.g. "3"', pattern=IF_MATCH_PATTERN),
+]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Makes a resend safe: the same key and body replay the first response; another body "
+        "with the same key is refused (422).",
+    ),
 ]
 
 
@@ -66,6 +82,11 @@ class OutcomeIn(_Action):
         return self.model_dump(mode="json", exclude={"version", "outcome"}, exclude_none=True)
 
 
+class ExtendIn(_Action):
+    reason: str = Field(min_length=2, max_length=1000, description="e.g. 经双方当事人同意继续调解")
+    days: int = Field(ge=1, le=366, description="1 to the clock rule's maximum (30 by default)")
+
+
 class CloseIn(_Action):
     follow_up_note: str = Field(min_length=2, max_length=1000, description="回访情况")
 
@@ -90,25 +111,92 @@ def expected_version(if_match: str | None, body: _Action) -> int:
     return version
 
 
+async def case_response(
+    session: AsyncSession, principal: Principal, case: Case, now: datetime, status: int = 200
+) -> Response:
+    """The case as the caller sees it now, with what it may do next (CaseDetailOut), as exact JSON text."""
+    (out,) = await present_cases(session, [case])
+    detail = detail_out(out, await abilities(session, principal, case, now))
+    return Response(
+        detail.model_dump_json(),
+        status_code=status,
+        media_type="application/json",
+        headers={"ETag": f'"{case.version}"'},
+    )
+
+
 async def run_action(
     session: AsyncSession,
     principal: Principal,
     case_id: uuid.UUID,
     version: int,
     apply: Callable[[Loaded], Awaitable[None] | None],
-) -> JSONResponse:
-    loaded = await load(session, principal, case_id, version)
+    now: datetime | None = None,
+) -> Response:
+    now = now or utcnow()
+    loaded = await load(session, principal, case_id, version, now)
     result = apply(loaded)
     if result is not None:
         await result
     if loaded.assignment is not None and loaded.assignment not in session:
         session.add(loaded.assignment)
     await flush(session, loaded)
-    (out,) = await present_cases(session, [loaded.case])
-    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{loaded.case.version}"'})
+    return await case_response(session, principal, loaded.case, now)
 
 
-RESPONSES: dict[int | str, dict[str, Any]] = {403: {}, 404: {}, 409: {}, 412: {}, 422: {}, 428: {}}
+async def idempotent(
+    session: AsyncSession,
+    ctx: AppContext,
+    principal: Principal,
+    operation: str,
+    payload: Any,
+    key: str | None,
+    run: Callable[[], Awaitable[Response]],
+) -> Response:
+    """Run ``run`` once per ``Idempotency-Key``: the key is claimed before the version check, so a resend of
+    a request that succeeded gets the first response byte for byte (its ETag too) although the case's version
+    has moved on since, and changes nothing twice. The same key with another body is refused (422)."""
+    if key is None:
+        return await run()
+    claimed = await claim(
+        session,
+        principal=principal.key,
+        key=check_key(key),
+        operation=operation,
+        fingerprint_=fingerprint(operation, payload),
+        now=utcnow(),
+        retention=timedelta(days=ctx.settings.idempotency_retention_days),
+    )
+    if isinstance(claimed, Replay):
+        headers = {"Idempotent-Replayed": "true"}
+        version = _version_of(claimed.body)
+        if version is not None:
+            headers["ETag"] = f'"{version}"'
+        return Response(
+            claimed.body, status_code=claimed.status, media_type="application/json", headers=headers
+        )
+    response = await run()
+    await complete(session, claimed, response.status_code, bytes(response.body).decode())
+    return response
+
+
+def _version_of(body: str) -> int | None:
+    try:
+        version = json.loads(body).get("version")
+    except (ValueError, AttributeError):
+        return None
+    return version if isinstance(version, int) else None
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": CaseDetailOut},
+    403: {},
+    404: {},
+    409: {},
+    412: {},
+    422: {},
+    428: {},
+}
 
 Apply = Callable[[AsyncSession, Principal, Loaded, Any, datetime], Awaitable[None] | None]
 
@@ -135,7 +223,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec(
             "accept",
             NoteIn,
-            lambda s, p, c, b, now: actions.accept(p, c, b.note, now),
+            lambda s, p, c, b, now: actions.accept(s, p, c, b.note, now),
             "受理: the assignee takes it on.",
         ),
         ActionSpec(
@@ -170,25 +258,42 @@ ACTIONS: dict[str, ActionSpec] = {
             lambda s, p, c, b, now: actions.close(p, c, b.follow_up_note, now),
             "归档: after the follow-up visit (回访), with its note.",
         ),
+        ActionSpec(
+            "extend",
+            ExtendIn,
+            lambda s, p, c, b, now: extension.extend(s, p, c, b.reason, b.days, now),
+            "延期: extend the mediation period once, with both parties' consent; the state stays.",
+        ),
     ]
 }
 
 
-def _endpoint(spec: ActionSpec) -> Callable[..., Awaitable[JSONResponse]]:
+def _endpoint(spec: ActionSpec) -> Callable[..., Awaitable[Response]]:
     async def endpoint(
         case_id: uuid.UUID,
         body: spec.body,  # type: ignore[name-defined]
         session: Session,
+        ctx: Context,
         principal: HumanPrincipal,
         if_match: IfMatch = None,
-    ) -> JSONResponse:
+        idempotency_key: IdempotencyKeyHeader = None,
+    ) -> Response:
         now = utcnow()
-        return await run_action(
+        return await idempotent(
             session,
+            ctx,
             principal,
-            case_id,
-            expected_version(if_match, body),
-            lambda loaded: spec.apply(session, principal, loaded, body, now),
+            f"cases.{spec.name}",
+            [str(case_id), if_match, body.model_dump(mode="json")],
+            idempotency_key,
+            lambda: run_action(
+                session,
+                principal,
+                case_id,
+                expected_version(if_match, body),
+                lambda loaded: spec.apply(session, principal, loaded, body, now),
+                now,
+            ),
         )
 
     endpoint.__doc__ = spec.doc

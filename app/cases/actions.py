@@ -1,8 +1,7 @@
 """What each lifecycle action does besides the state change: assignments, routing, clocks, outcomes.
 
-Who may act (DESIGN.md, roles): supervisors dispatch within their scope; only the organization a case is
-assigned to accepts, declines, escalates or records its outcome; withdrawal and closing also by the
-supervising office. Being able to *see* a case is not enough to act on it (403 action_not_permitted).
+Who may act is decided in ``app.cases.permissions`` (the same rules the case page's buttons come from):
+each action here first calls ``permissions.require`` with the case's facts, then ``transition``.
 """
 
 from __future__ import annotations
@@ -14,38 +13,26 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.auth.scope import may_dispatch_to, supervises_town
-from app.calendar.service import calendar_in_force
+from app.auth.scope import may_dispatch_to
 from app.calendar.workdays import SHANGHAI
 from app.cases.lifecycle import Action, escalation_tier, outcomes_for
+from app.cases.permissions import ESCALATION_SELECTORS, is_holder, refuse, require
 from app.cases.transitions import Actor, Loaded, transition
-from app.errors import Conflict, FieldError, Forbidden, ValidationFailed
-from app.models import Assignment, Case, Organization
+from app.errors import Conflict, FieldError, ValidationFailed
+from app.models import Assignment, Case, ClockKind, Organization
 from app.routing import service as routing
 from app.routing.engine import target_label
-from app.sla.clock import start_clock, stop_clock
+from app.sla import clock as clocks
 
 # 人民调解法 第三十三条: the parties may jointly apply for judicial confirmation within 30 days of the
 # mediation agreement taking effect.
 JUDICIAL_CONFIRMATION_WINDOW = timedelta(days=30)
 
-# How an escalation picks the next rung's organization.
-ESCALATION_SELECTORS: dict[str, tuple[str, str | None]] = {
-    "town": ("case_town_station", None),
-    "city_center": ("city_channel", "general"),
-    "court": ("court", None),
-}
 
-
-def _refuse(what: str) -> Forbidden:
-    return Forbidden(f"Your organization may not {what} this case.", code="action_not_permitted")
-
-
-def _require_assignee(principal: Principal, loaded: Loaded, what: str) -> Assignment:
-    assignment = loaded.assignment
-    if assignment is None or assignment.organization_id != principal.organization_id:
-        raise _refuse(what)
-    return assignment
+def _holder(principal: Principal, loaded: Loaded, action: str, what: str) -> Assignment:
+    require(action, principal, loaded.facts, what)
+    assert loaded.assignment is not None  # the holder rules need an open assignment
+    return loaded.assignment
 
 
 async def _org(session: AsyncSession, org_id: int) -> Organization:
@@ -89,8 +76,10 @@ async def auto_dispatch(
     found = await routing.candidates_for_case(session, loaded.case, excluded)
     if found.single is None:
         return None
+    await clocks.stop_running(session, loaded.case, now, "dispatched")
     dispatch_to(loaded, found.single, actor, now, auto=True, note=None)
     session.add(loaded.assignment)
+    await clocks.start(session, loaded.case, ClockKind.ACCEPTANCE, now, found.single)
     return found.single
 
 
@@ -102,8 +91,7 @@ async def dispatch(
     note: str | None,
     now: datetime,
 ) -> None:
-    if not supervises_town(principal, loaded.case.town_org_id):
-        raise _refuse("dispatch")
+    require(Action.DISPATCH, principal, loaded.facts)
     org = (
         await session.execute(select(Organization).where(Organization.code == org_code))
     ).scalar_one_or_none()
@@ -132,29 +120,40 @@ async def dispatch(
         )
     if not org.active:
         raise Conflict(f"{org.name} is deactivated and receives no dispatches.", code="organization.inactive")
-    await stop_clock(session, loaded.case, now, await calendar_in_force(session), by="dispatched")
+    await clocks.stop_running(session, loaded.case, now, "dispatched")
     dispatch_to(loaded, org, Actor.of(principal), now, auto=False, note=note)
     session.add(loaded.assignment)
+    await clocks.start(session, loaded.case, ClockKind.ACCEPTANCE, now, org)
 
 
-def accept(principal: Principal, loaded: Loaded, note: str | None, now: datetime) -> None:
-    assignment = _require_assignee(principal, loaded, "accept")
+async def accept(
+    session: AsyncSession, principal: Principal, loaded: Loaded, note: str | None, now: datetime
+) -> None:
+    assignment = _holder(principal, loaded, Action.ACCEPT, "accept")
     transition(loaded, Action.ACCEPT, Actor.of(principal), now, reason=note)
     assignment.accepted_at = now
+    await clocks.stop_running(session, loaded.case, now, "accepted")
+    await clocks.start(
+        session, loaded.case, ClockKind.MEDIATION, now, await _org(session, assignment.organization_id)
+    )
 
 
 async def _back_to_pending(session: AsyncSession, loaded: Loaded, now: datetime) -> None:
     case = loaded.case
     case.current_org_id = None
     case.current_tier = None
-    start_clock(case, now, await calendar_in_force(session))
+    await clocks.start(session, case, ClockKind.DISPATCH, now)
 
 
 async def decline(
-    session: AsyncSession, principal: Principal, loaded: Loaded, reason: str, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    loaded: Loaded,
+    reason: str,
+    now: datetime,
 ) -> None:
     """dispatched → pending_dispatch, new clock; the decliner is excluded from the next auto-dispatch."""
-    assignment = _require_assignee(principal, loaded, "decline")
+    assignment = _holder(principal, loaded, Action.DECLINE, "decline")
     actor = Actor.of(principal)
     transition(
         loaded,
@@ -165,6 +164,7 @@ async def decline(
         data={"organization_id": assignment.organization_id},
     )
     assignment.declined_at = assignment.ended_at = now
+    await clocks.stop_running(session, loaded.case, now, "declined")
     assignment.decline_reason = reason
     assignment.end_reason = "declined"
     if assignment.tier == "court":
@@ -184,11 +184,19 @@ async def decline(
 
 
 async def escalate(
-    session: AsyncSession, principal: Principal, loaded: Loaded, reason: str, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    loaded: Loaded,
+    reason: str,
+    now: datetime,
 ) -> None:
     """in_mediation → pending_dispatch one rung up; the lower tier's attempt is recorded as failed."""
-    assignment = _require_assignee(principal, loaded, "escalate")
+    if not is_holder(principal, loaded.facts):
+        raise refuse("escalate")
+    assignment = loaded.assignment
+    assert assignment is not None
     case = loaded.case
+    # may_escalate's second half: the court holds the top rung (409, like a transition out of place).
     to_tier = escalation_tier(assignment.tier)
     if to_tier is None:
         raise Conflict("The court sub-center is the top of the ladder.", code="escalation.top_tier")
@@ -204,6 +212,7 @@ async def escalate(
     )
     assignment.ended_at = now
     assignment.end_reason = "escalated"
+    await clocks.stop_running(session, case, now, "escalated")
     assignment.outcome = "failed"
     where = target_label(to_tier, selector, channel, case.category)
     case.routing_tier, case.routing_selector, case.routing_channel = to_tier, selector, channel
@@ -258,9 +267,8 @@ async def record_outcome(
     detail: dict[str, Any],
     now: datetime,
 ) -> None:
-    assignment = _require_assignee(principal, loaded, "record the outcome of")
-    org = await _org(session, assignment.organization_id)
-    allowed = outcomes_for(assignment.tier, org.channel)
+    assignment = _holder(principal, loaded, Action.OUTCOME, "record the outcome of")
+    allowed = outcomes_for(assignment.tier, loaded.facts.holder_channel)
     if outcome not in allowed:
         raise ValidationFailed(
             [
@@ -279,6 +287,9 @@ async def record_outcome(
         data={"outcome": outcome, **detail},
     )
     _resolve(loaded.case, assignment, outcome, detail, now)
+    await clocks.stop_running(
+        session, loaded.case, now, "withdrawn" if outcome == "withdrawn" else "resolved"
+    )
     if outcome == "settled":
         effective = detail.get("agreement_effective_on")
         start = date.fromisoformat(effective) if effective else now.astimezone(SHANGHAI).date()
@@ -287,18 +298,15 @@ async def record_outcome(
 
 
 async def withdraw(
-    session: AsyncSession, principal: Principal, loaded: Loaded, reason: str, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    loaded: Loaded,
+    reason: str,
+    now: datetime,
 ) -> None:
+    require(Action.WITHDRAW, principal, loaded.facts)
     case, assignment = loaded.case, loaded.assignment
-    may = (
-        supervises_town(principal, case.town_org_id)
-        or (assignment is not None and assignment.organization_id == principal.organization_id)
-        or (assignment is None and case.intake_org_id == principal.organization_id)
-    )
-    if not may:
-        raise _refuse("withdraw")
-    if case.status == "pending_dispatch":
-        await stop_clock(session, case, now, await calendar_in_force(session), by="withdrawn")
+    await clocks.stop_running(session, case, now, "withdrawn")
     transition(
         loaded, Action.WITHDRAW, Actor.of(principal), now, reason=reason, data={"outcome": "withdrawn"}
     )
@@ -308,12 +316,7 @@ async def withdraw(
 
 
 def close(principal: Principal, loaded: Loaded, follow_up_note: str, now: datetime) -> None:
+    require(Action.CLOSE, principal, loaded.facts)
     case = loaded.case
-    may = supervises_town(principal, case.town_org_id) or principal.organization_id in (
-        case.resolved_org_id,
-        case.intake_org_id,
-    )
-    if not may:
-        raise _refuse("close")
     transition(loaded, Action.CLOSE, Actor.of(principal), now, reason=follow_up_note)
     case.closed_at = now

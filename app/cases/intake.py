@@ -28,14 +28,15 @@ from app.cases.transitions import Actor, Loaded
 from app.context import AppContext
 from app.errors import FieldError, ValidationFailed
 from app.idempotency import Replay, claim, complete, fingerprint
-from app.models import Case, CaseStatus, OrgKind, Party
+from app.models import Case, CaseStatus, ClockKind, OrgKind, Party
 from app.organizations.cache import OrgKey, org_keys_by_codes
 from app.pii.contexts import ADDRESS_CONTEXT, ID_CONTEXT, PHONE_CONTEXT
 from app.pii.identity import mask_id_number, mask_phone
 from app.routing import service as routing
 from app.routing.engine import Decision
 from app.routing.service import Candidates
-from app.sla.clock import start_clock
+from app.sla.clock import close_clock, open_clock
+from app.sla.rule_store import rules_in_force
 
 
 @dataclass(frozen=True)
@@ -199,18 +200,21 @@ async def create_case(
     draft = await draft_case(session, principal, body, now)
     case = draft.case
     parties = _party_rows(ctx, case.id, body, draft.places)
-    start_clock(case, now, await calendar_in_force(session))
     routed = await routing.route(
         session, case, draft.respondents, (case.town_org_id, case.village_org_id, case.intake_org_id)
     )
     found, orgs = routed.found, routed.orgs
     store_decision(case, routed.decision, found)
+    calendar, rules = await calendar_in_force(session), await rules_in_force(session)
+    clocks = [open_clock(ClockKind.DISPATCH, case, now, calendar, rules)]
     actor = Actor.of(principal)
     loaded = Loaded(case, None)
     loaded.events.append(_created_event(case, actor, now))
     if found.single is not None:
         # found.single was read as active in this transaction, by the route query.
         dispatch_to(loaded, found.single, actor, now, auto=True, note=None)
+        close_clock(clocks[0], now, "dispatched", calendar)
+        clocks.append(open_clock(ClockKind.ACCEPTANCE, case, now, calendar, rules, found.single))
     # Taken last, when nothing but a database error can stop the intake (see take_reference).
     case.reference = await repo.take_reference(
         session,
@@ -227,6 +231,7 @@ async def create_case(
         parties,
         sql.row_of(assignment, sql.ASSIGNMENT_COLUMNS) if assignment is not None else None,
         await rows_of(session, case, loaded.events),
+        [sql.row_of(clock, sql.CLOCK_COLUMNS) for clock in clocks],
     )
     if assignment is not None:
         assert assignment_id is not None

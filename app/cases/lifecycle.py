@@ -22,6 +22,7 @@ class Action(StrEnum):
     OUTCOME = "outcome"
     WITHDRAW = "withdraw"
     CLOSE = "close"
+    EXTEND = "extend"  # 延期: the mediation clock, once; the state stays (app.sla.extension)
 
 
 P, D, M, R, C = (
@@ -43,6 +44,7 @@ TRANSITIONS: dict[tuple[Action, CaseStatus], CaseStatus] = {
     (Action.WITHDRAW, D): R,
     (Action.WITHDRAW, M): R,
     (Action.CLOSE, R): C,
+    (Action.EXTEND, M): M,
 }
 
 EVENT_TYPES: dict[Action, str] = {
@@ -53,6 +55,7 @@ EVENT_TYPES: dict[Action, str] = {
     Action.OUTCOME: "case.resolved",
     Action.WITHDRAW: "case.withdrawn",
     Action.CLOSE: "case.closed",
+    Action.EXTEND: "case.mediation_extended",
 }
 
 

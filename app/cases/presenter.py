@@ -10,8 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.scope import sees_contact_data
 from app.cases import repository as repo
-from app.cases.schemas import AssignmentOut, CaseBreachOut, CaseOut, OrgRef, PartyOut, RoutingOut
-from app.models import Assignment, Case, Organization, Party, SlaBreach
+from app.cases.permissions import CaseAbilities
+from app.cases.schemas import (
+    AssignmentOut,
+    CaseBreachOut,
+    CaseDetailOut,
+    CaseOut,
+    EscalationTargetOut,
+    OrgRef,
+    PartyOut,
+    RoutingOut,
+)
+from app.models import Assignment, Case, Organization, Party, SlaClock
 from app.pii.contexts import ID_CONTEXT, PHONE_CONTEXT
 from app.pii.crypto import FieldCipher
 from app.pii.free_text import mask_free_text
@@ -60,14 +70,14 @@ def assignment_out(a: Assignment, orgs: Mapping[int, Organization]) -> Assignmen
     )
 
 
-def breach_out(b: SlaBreach | None) -> CaseBreachOut | None:
-    if b is None:
+def breach_out(b: SlaClock | None) -> CaseBreachOut | None:
+    if b is None or b.breached_at is None:
         return None
     return CaseBreachOut(
         due_at=b.due_at,
-        recorded_at=b.recorded_at,
-        open=b.closed_at is None,
-        closed_at=b.closed_at,
+        recorded_at=b.breached_at,
+        open=b.stopped_at is None,
+        closed_at=b.stopped_at,
         lateness_hours=None if b.lateness_seconds is None else round(b.lateness_seconds / 3600, 1),
         lateness_working_days=b.lateness_working_days,
     )
@@ -78,7 +88,7 @@ def case_out(
     parties: Sequence[Party],
     orgs: Mapping[int, Organization],
     assignment: Assignment | None,
-    breach: SlaBreach | None = None,
+    breach: SlaClock | None = None,
     reveal: FieldCipher | None = None,
 ) -> CaseOut:
     """``reveal``: decrypt ID numbers and phones and leave free text as written, for the roles that must
@@ -170,3 +180,16 @@ async def present_cases(
 
 def _cipher_for(reveal: Reveal | None, case: Case) -> FieldCipher | None:
     return reveal.cipher if reveal and reveal.applies_to(case.current_org_id, case.resolved_org_id) else None
+
+
+def detail_out(out: CaseOut, abilities: CaseAbilities) -> CaseDetailOut:
+    """A presented case with what the caller may do on it now."""
+    target = abilities.escalation
+    return CaseDetailOut(
+        **out.model_dump(),
+        allowed_actions=abilities.actions,
+        outcome_choices=abilities.outcomes,
+        escalation_target=EscalationTargetOut(tier=target.tier, label=target.label) if target else None,
+        may_reveal_contact=abilities.may_reveal_contact,
+        may_read_contact_log=abilities.may_read_contact_log,
+    )

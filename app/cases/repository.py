@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app import prepared
 from app.cases import sql
 from app.cases.events import EventRows
-from app.models import Assignment, Case, CaseEvent, Organization, Party, SlaBreach
+from app.models import Assignment, Case, CaseEvent, ClockKind, Organization, Party, SlaClock
 
 
 async def orgs_by_codes(session: AsyncSession, codes: Iterable[str]) -> dict[str, Organization]:
@@ -60,13 +60,14 @@ async def insert_new_case(
     parties: list[dict[str, Any]],
     assignment: dict[str, Any] | None,
     events: EventRows,
+    clocks: list[dict[str, Any]],
 ) -> int | None:
     """A new case with its parties, assignment, events and feed rows; returns the assignment's id. One
     statement on PostgreSQL (app.cases.sql.NewCaseStatement), one per table on SQLite."""
     assignments = [assignment] if assignment is not None else []
     driver = await prepared.driver_of(session)
     if driver is not None:
-        args = sql.NEW_CASE.args(case, parties, assignments, events.audit, events.outbox)
+        args = sql.NEW_CASE.args(case, parties, assignments, events.audit, events.outbox, clocks)
         assignment_id: int | None = await driver.fetchval(sql.NEW_CASE.sql, *args)
         return assignment_id
     await prepared.execute(session, sql.INSERT_CASE, case)
@@ -78,6 +79,7 @@ async def insert_new_case(
         await prepared.executemany(session, sql.INSERT_EVENTS, events.audit)
     if events.outbox:
         await prepared.executemany(session, sql.INSERT_FEED_EVENTS, events.outbox)
+    await prepared.executemany(session, sql.INSERT_CLOCKS, clocks)
     return assignment_id
 
 
@@ -167,11 +169,17 @@ async def events_of(
 
 async def latest_breaches_of(
     session: AsyncSession, case_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, SlaBreach]:
-    """The breach of each case's most recent breached clock."""
+) -> dict[uuid.UUID, SlaClock]:
+    """Each case's most recent breached dispatch clock."""
     if not case_ids:
         return {}
     rows = await session.execute(
-        select(SlaBreach).where(SlaBreach.case_id.in_(case_ids)).order_by(SlaBreach.clock_started_at)
+        select(SlaClock)
+        .where(
+            SlaClock.case_id.in_(case_ids),
+            SlaClock.kind == ClockKind.DISPATCH,
+            SlaClock.breached_at.is_not(None),
+        )
+        .order_by(SlaClock.started_at)
     )
     return {b.case_id: b for b in rows.scalars()}

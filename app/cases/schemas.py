@@ -358,3 +358,27 @@ class EventOut(BaseModel):
 class EventPage(BaseModel):
     items: list[EventOut]
     next_cursor: str | None
+
+
+class EscalationTargetOut(BaseModel):
+    tier: Tier
+    label: str = Field(description="Where 上交 would send the case, in Chinese, e.g. 市级非诉讼服务中心")
+
+
+class CaseDetailOut(CaseOut):
+    """One case as the caller sees it, with what the caller may do on it now (app.cases.permissions)."""
+
+    allowed_actions: list[str] = Field(
+        description="The actions the caller may take now: dispatch, accept, decline, escalate, outcome, "
+        "withdraw, close, request_confirmation. An action not listed is refused (403 or 409)."
+    )
+    outcome_choices: list[str] = Field(
+        description="The outcomes the caller may record now (empty unless `outcome` is allowed)."
+    )
+    escalation_target: EscalationTargetOut | None = Field(
+        description="Where 上交 would send the case (null unless `escalate` is allowed)."
+    )
+    may_reveal_contact: bool = Field(
+        description="May the caller reveal the parties' full phones and addresses (POST …/contact-reveal)?"
+    )
+    may_read_contact_log: bool = Field(description="May the caller read the contact-reveal log?")

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Table, insert, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.models import Assignment, Case, CaseEvent, CaseReferenceCounter, FeedEvent, Party
+from app.models import Assignment, Case, CaseEvent, CaseReferenceCounter, FeedEvent, Party, SlaClock
 from app.prepared import Prepared
 
 
@@ -31,6 +31,7 @@ ASSIGNMENTS = _table(Assignment)
 CASE_EVENTS = _table(CaseEvent)
 COUNTERS = _table(CaseReferenceCounter)
 FEED_EVENTS = _table(FeedEvent)
+SLA_CLOCKS = _table(SlaClock)
 
 # Every column of a case: an intake sets none of them to None where the model has a non-None default, so
 # passing None explicitly stores what omitting it did.
@@ -44,6 +45,8 @@ ASSIGNMENT_COLUMNS: tuple[str, ...] = tuple(
 EVENT_COLUMNS: tuple[str, ...] = tuple(c.key for c in CASE_EVENTS.columns if c.key != "id")
 # txid is the writing transaction's id, a column default on PostgreSQL (see app.models.feed).
 FEED_COLUMNS: tuple[str, ...] = tuple(c.key for c in FEED_EVENTS.columns if c.key not in ("id", "txid"))
+# The intake's clocks (the dispatch clock, and when auto-dispatched the acceptance clock after it).
+CLOCK_COLUMNS: tuple[str, ...] = tuple(c.key for c in SLA_CLOCKS.columns if c.key != "id")
 
 INSERT_CASE = Prepared(insert(CASES), keys=CASE_COLUMNS, json=["routing_flags"])
 # inline(): no implicit "RETURNING id" (nobody reads the generated ids of parties and events).
@@ -51,6 +54,7 @@ INSERT_PARTIES = Prepared(insert(PARTIES).inline(), keys=PARTY_COLUMNS)
 INSERT_ASSIGNMENT = Prepared(insert(ASSIGNMENTS).returning(ASSIGNMENTS.c.id), keys=ASSIGNMENT_COLUMNS)
 INSERT_EVENTS = Prepared(insert(CASE_EVENTS).inline(), keys=EVENT_COLUMNS, json=["data"])
 INSERT_FEED_EVENTS = Prepared(insert(FEED_EVENTS).inline(), keys=FEED_COLUMNS, json=["data"])
+INSERT_CLOCKS = Prepared(insert(SLA_CLOCKS).inline(), keys=CLOCK_COLUMNS)
 
 
 def _next_reference(dialect_insert: Any) -> Any:
@@ -94,6 +98,7 @@ class NewCaseStatement:
             (ASSIGNMENTS, ASSIGNMENT_COLUMNS),
             (CASE_EVENTS, EVENT_COLUMNS),
             (FEED_EVENTS, FEED_COLUMNS),
+            (SLA_CLOCKS, CLOCK_COLUMNS),
         )
         types = {(t.name, c.key): c.type.compile(dialect=pg) for t in (CASES, *dict(self._sets)) for c in t.c}
         # JSON values go as text (as app.prepared does): asyncpg's jsonb codec takes str.
@@ -110,7 +115,7 @@ class NewCaseStatement:
             f"VALUES ({', '.join(param(types[CASES.name, k]) for k in CASE_COLUMNS)}))"
         )
         inserts = [case]
-        for name, (table, columns) in zip("paef", self._sets, strict=True):
+        for name, (table, columns) in zip("paefk", self._sets, strict=True):
             arrays = ", ".join(param(f"{types[table.name, k]}[]") for k in columns)
             names = ", ".join(columns)
             inserts.append(
@@ -126,6 +131,7 @@ class NewCaseStatement:
         assignments: list[dict[str, Any]],
         events: list[dict[str, Any]],
         feed: list[dict[str, Any]],
+        clocks: list[dict[str, Any]],
     ) -> list[Any]:
         """The parameters: the case's values, then per table one list per column, in ``self.sql``'s order."""
 
@@ -133,7 +139,9 @@ class NewCaseStatement:
             return json.dumps(v) if (table.name, key) in self._json else v
 
         args = [value(CASES, k, case[k]) for k in CASE_COLUMNS]
-        for (table, columns), rows in zip(self._sets, (parties, assignments, events, feed), strict=True):
+        for (table, columns), rows in zip(
+            self._sets, (parties, assignments, events, feed, clocks), strict=True
+        ):
             args += [[value(table, k, r[k]) for r in rows] for k in columns]
         return args
 

@@ -20,6 +20,8 @@ from app.auth.scope import case_scope
 from app.cases import repository as repo
 from app.cases.events import HOLDER_KEY, write_events
 from app.cases.lifecycle import EVENT_TYPES, Action, allowed_actions, next_status
+from app.cases.permissions import CaseFacts, load_facts
+from app.db import utcnow
 from app.errors import Conflict, NotFound, PreconditionFailed
 from app.models import Assignment, Case
 
@@ -42,10 +44,21 @@ class Loaded:
     case: Case
     assignment: Assignment | None
     events: list[dict[str, Any]] = field(default_factory=list)
+    # What the who-may rules read, as loaded (before the action): see app.cases.permissions.
+    loaded_facts: CaseFacts | None = None
+
+    @property
+    def facts(self) -> CaseFacts:
+        assert self.loaded_facts is not None, "load() reads the facts; a new case has none"
+        return self.loaded_facts
 
 
 async def load(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID, expected_version: int
+    session: AsyncSession,
+    principal: Principal,
+    case_id: uuid.UUID,
+    expected_version: int,
+    now: datetime | None = None,
 ) -> Loaded:
     """Lock the case and check the client's version. Out of scope looks like absent (404)."""
     case = await repo.get_case_for_update(session, case_id, case_scope(principal))
@@ -63,7 +76,8 @@ async def load(
             .with_for_update()
         )
     ).scalar_one_or_none()
-    return Loaded(case, assignment)
+    facts = await load_facts(session, case, assignment, now or utcnow())
+    return Loaded(case, assignment, loaded_facts=facts)
 
 
 def transition(

@@ -6,13 +6,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from app.auth.scope import case_scope
 from app.cases import repository as repo
+from app.cases.action_views import case_response
 from app.cases.intake import create_case
 from app.cases.presenter import masked_text, present_cases
-from app.cases.schemas import CaseIn, CaseOut, CasePage, CategoryCode, EventOut, EventPage
+from app.cases.schemas import CaseDetailOut, CaseIn, CaseOut, CasePage, CategoryCode, EventOut, EventPage
 from app.db import utcnow
 from app.deps import Context, HumanPrincipal, Session
 from app.errors import NotFound
@@ -82,13 +83,14 @@ async def list_cases(
     return CasePage(items=await present_cases(session, cases), next_cursor=next_cursor)
 
 
-@router.get("/{case_id}", response_model=CaseOut)
-async def get_case(case_id: uuid.UUID, session: Session, principal: HumanPrincipal) -> JSONResponse:
+@router.get("/{case_id}", response_model=CaseDetailOut)
+async def get_case(case_id: uuid.UUID, session: Session, principal: HumanPrincipal) -> Response:
+    """The case, with what the caller may do on it now (`allowed_actions`, `outcome_choices`,
+    `escalation_target`, `may_reveal_contact`)."""
     case = await repo.get_case(session, case_id, case_scope(principal))
     if case is None:
         raise NotFound("No such case.", code="case.not_found")
-    (out,) = await present_cases(session, [case])
-    return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
+    return await case_response(session, principal, case, utcnow())
 
 
 @router.get("/{case_id}/events", response_model=EventPage)

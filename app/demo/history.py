@@ -38,7 +38,7 @@ from app.demo import outcomes
 from app.demo import phrasebook as words
 from app.demo.inline_sqlite import inline_engine
 from app.demo.plan import Draft, drafts, later
-from app.models import ApiClient, Case, CaseStatus, Organization, Role, SlaBreach, User
+from app.models import ApiClient, Case, CaseStatus, Organization, Role, SlaClock, User
 from app.organizations.demo import COURT_CLIENT, DEMO_USERS
 from app.sla.sweep import sweep
 
@@ -224,7 +224,7 @@ class Replay:
             reason = d.rng.choice(words.DECLINE_REASONS)
             await self.act(story, holder, lambda c: actions.decline(self.session, holder, c, reason, now))
             return self.after_entering(story, now)
-        await self.act(story, holder, lambda c: actions.accept(holder, c, None, now))
+        await self.act(story, holder, lambda c: actions.accept(self.session, holder, c, None, now))
         return later(self.calendar, now, d.rng, outcomes.mediation_days(d.rng, self.holder_org(story)))
 
     def holder_org(self, story: Story) -> Org:
@@ -328,10 +328,15 @@ async def _count(session: AsyncSession, report: HistoryReport) -> None:
     ):
         rows = await session.execute(select(column, func.count()).where(column.is_not(None)).group_by(column))
         counter.update({str(k): int(n) for k, n in rows})
-    report.breaches = int((await session.execute(select(func.count(SlaBreach.id)))).scalar_one())
+    breached = SlaClock.breached_at.is_not(None)
+    report.breaches = int(
+        (await session.execute(select(func.count(SlaClock.id)).where(breached))).scalar_one()
+    )
     report.open_breaches = int(
         (
-            await session.execute(select(func.count(SlaBreach.id)).where(SlaBreach.closed_at.is_(None)))
+            await session.execute(
+                select(func.count(SlaClock.id)).where(breached, SlaClock.stopped_at.is_(None))
+            )
         ).scalar_one()
     )
 

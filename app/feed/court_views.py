@@ -11,7 +11,6 @@ The actions are the lifecycle's own (``app.cases.action_views.ACTIONS``). Each h
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
@@ -19,16 +18,14 @@ from fastapi.responses import JSONResponse, Response
 
 from app.auth.principal import Principal
 from app.auth.scope import case_scope
-from app.cases import actions
 from app.cases import repository as repo
-from app.cases.action_views import ACTIONS, ActionSpec, IfMatch, _Action, expected_version, run_action
+from app.cases.action_views import ACTIONS, ActionSpec, IfMatch, expected_version, idempotent, run_action
 from app.cases.presenter import Reveal, present_cases
 from app.cases.schemas import CaseOut, CasePage
 from app.db import utcnow
 from app.deps import Context, Session
 from app.errors import NotFound
 from app.feed.views import machine_principal
-from app.idempotency import Replay, check_key, claim, complete, fingerprint
 from app.pagination import COURT_CASES, DEFAULT_LIMIT, MAX_LIMIT
 
 router = APIRouter(prefix="/court/cases", tags=["court cases"])
@@ -67,45 +64,6 @@ async def get_case(
     return JSONResponse(out.model_dump(mode="json"), headers={"ETag": f'"{case.version}"'})
 
 
-async def _idempotent(
-    session: Session,
-    ctx: Context,
-    principal: Principal,
-    case_id: uuid.UUID,
-    action: str,
-    body: _Action,
-    key: str | None,
-    if_match: str | None,
-    apply: Callable[[actions.Loaded], Any],
-) -> Response:
-    now = utcnow()
-    claim_id = None
-    if key is not None:
-        claimed = await claim(
-            session,
-            principal=principal.key,
-            key=check_key(key),
-            operation=f"court.{action}",
-            fingerprint_=fingerprint(
-                f"court.{action}", [str(case_id), if_match, body.model_dump(mode="json")]
-            ),
-            now=now,
-            retention=timedelta(days=ctx.settings.idempotency_retention_days),
-        )
-        if isinstance(claimed, Replay):
-            return Response(
-                claimed.body,
-                status_code=claimed.status,
-                media_type="application/json",
-                headers={"Idempotent-Replayed": "true"},
-            )
-        claim_id = claimed
-    response = await run_action(session, principal, case_id, expected_version(if_match, body), apply)
-    if claim_id is not None:
-        await complete(session, claim_id, response.status_code, bytes(response.body).decode())
-    return response
-
-
 COURT_ACTIONS = ("accept", "decline", "outcome")
 
 
@@ -120,16 +78,21 @@ def _court_endpoint(spec: ActionSpec) -> Callable[..., Awaitable[Response]]:
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         now = utcnow()
-        return await _idempotent(
+        return await idempotent(
             session,
             ctx,
             principal,
-            case_id,
-            spec.name,
-            body,
+            f"court.{spec.name}",
+            [str(case_id), if_match, body.model_dump(mode="json")],
             idempotency_key,
-            if_match,
-            lambda loaded: spec.apply(session, principal, loaded, body, now),
+            lambda: run_action(
+                session,
+                principal,
+                case_id,
+                expected_version(if_match, body),
+                lambda loaded: spec.apply(session, principal, loaded, body, now),
+                now,
+            ),
         )
 
     endpoint.__doc__ = spec.doc

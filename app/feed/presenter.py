@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calendar.workdays import SHANGHAI
 from app.cases.presenter import Reveal, fen_to_yuan, masked_text
-from app.models import Assignment, Case, Organization, Party, SlaBreach
+from app.models import Assignment, Case, Organization, Party, SlaClock
 from app.pii.contexts import ID_CONTEXT, PHONE_CONTEXT
 from app.pii.crypto import FieldCipher
 from app.pii.free_text import mask_free_text, mask_strings
@@ -30,7 +30,7 @@ from app.pii.free_text import mask_free_text, mask_strings
 Json = dict[str, Any]
 
 _c, _a, _p = Case.__table__.c, Assignment.__table__.c, Party.__table__.c
-_b, _o = SlaBreach.__table__.c, Organization.__table__.c
+_b, _o = SlaClock.__table__.c, Organization.__table__.c
 
 # A case has at most one open assignment (uq_assignments_open_case), so the outer join keeps one row per case.
 _CASES = select(
@@ -88,9 +88,18 @@ _PARTIES = select(
     _p.is_government,
 ).order_by(_p.position)
 # Oldest clock first: the last row per case is the latest breach, as in ``latest_breaches_of``.
-_BREACHES = select(
-    _b.case_id, _b.due_at, _b.recorded_at, _b.closed_at, _b.lateness_seconds, _b.lateness_working_days
-).order_by(_b.clock_started_at)
+_BREACHES = (
+    select(
+        _b.case_id,
+        _b.due_at,
+        _b.breached_at.label("recorded_at"),
+        _b.stopped_at.label("closed_at"),
+        _b.lateness_seconds,
+        _b.lateness_working_days,
+    )
+    .where(_b.kind == "dispatch", _b.breached_at.is_not(None))
+    .order_by(_b.started_at)
+)
 _ORGS = select(_o.id, _o.code, _o.name, _o.tier)
 
 

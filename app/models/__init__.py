@@ -15,7 +15,7 @@ from app.models.feed import FeedConsumer, FeedEvent
 from app.models.identity import ApiClient, ApiClientKey, AuthToken, LoginAttempt, Role, User
 from app.models.organization import Organization, OrgKind, Tier
 from app.models.routing import RoutingRuleSet
-from app.models.sla import CalendarYear, SlaBreach
+from app.models.sla import CalendarYear, ClockKind, ClockUnit, SlaClock, SlaClockRuleSet
 
 # 督办 (issue #14)
 from app.models.urge import Urge, UrgeStatus
@@ -31,6 +31,8 @@ __all__ = [
     "CaseEvent",
     "CaseReferenceCounter",
     "CaseStatus",
+    "ClockKind",
+    "ClockUnit",
     "FeedConsumer",
     "FeedEvent",
     "IdempotencyKey",
@@ -41,7 +43,8 @@ __all__ = [
     "PartyRole",
     "Role",
     "RoutingRuleSet",
-    "SlaBreach",
+    "SlaClock",
+    "SlaClockRuleSet",
     "Tier",
     "Urge",  # 督办 (issue #14)
     "UrgeStatus",

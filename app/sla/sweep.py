@@ -1,30 +1,60 @@
-"""The SLA sweep: record a breach for every clock past due and not dispatched — once per clock, however
-often it runs and from however many replicas at once.
+"""The SLA sweep: record a breach for every running clock past due — once per clock, however often it runs
+and from however many replicas at once — for the three kinds alike.
 
-Once per clock is guaranteed by the unique (case, clock start) key on breaches and ``ON CONFLICT DO
-NOTHING``; on PostgreSQL a transaction-scoped advisory lock also lets only one replica sweep at a time
-(the others skip). SQLite has a single writer. Both statements read through partial indexes over cases
-waiting for dispatch, so a sweep costs what the overdue clocks cost, not what the stored cases do.
+It reads the partial index ``ix_sla_clocks_watch`` (running clocks not yet breached, by due time) from its
+start up to ``now``: a sweep with nothing new reads one index entry, and clocks already breached are not in
+the index at all, so a backlog of months-old breaches costs nothing. It works in batches of
+``BATCH_SIZE`` clocks (``UPDATE … WHERE id IN (SELECT … ORDER BY due_at LIMIT n)``), so its memory is
+bounded whatever the backlog.
+
+Once per clock: the UPDATE sets ``breached_at`` only where it is still NULL, and on PostgreSQL a
+transaction-scoped advisory lock lets one replica sweep at a time (the others skip) and the batch's rows are
+locked ``SKIP LOCKED`` (a case action stopping a clock holds its row). SQLite has a single writer.
+
+Whoever must hear of a breach (the notifications) registers a listener: it gets each batch of newly
+breached clocks in the sweep's transaction, so a message is queued exactly when the breach is recorded.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Label, delete, literal, select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import metrics
 from app.calendar.service import CACHE_SECONDS, calendar_in_force
 from app.calendar.workdays import WorkCalendar
-from app.db import UTCDateTime, dialect_insert
-from app.models import Case, CaseStatus, SlaBreach
-from app.sla.clock import DISPATCH_WORKING_DAYS
+from app.models import Case, ClockUnit, SlaClock
 
 SWEEP_LOCK_ID = 7_243_002
+BATCH_SIZE = 5_000
+
+
+@dataclass(frozen=True)
+class BreachedClock:
+    """A clock the sweep just found past due (the notifications' input)."""
+
+    id: int
+    case_id: uuid.UUID
+    kind: str
+    due_at: datetime
+    town_org_id: int
+    organization_id: int | None
+
+
+BreachListener = Callable[[AsyncSession, Sequence[BreachedClock]], Awaitable[None]]
+_listeners: list[BreachListener] = []
+
+
+def on_breaches(listener: BreachListener) -> BreachListener:
+    """Register ``listener`` (usable as a decorator): called with each batch the sweep records."""
+    _listeners.append(listener)
+    return listener
 
 
 @dataclass(frozen=True)
@@ -32,23 +62,7 @@ class SweepResult:
     ran: bool
     breaches_recorded: int
     deadlines_recomputed: int
-
-
-def _overdue(now: datetime) -> list[ColumnElement[bool]]:
-    """Waiting for dispatch, past due, and no breach yet for this clock: an anti-join on the breach key.
-
-    A waiting case's breach for its current clock is always open (dispatch or withdrawal closes it and
-    leaves pending_dispatch), so the anti-join reads the small partial index of open breaches only."""
-    recorded = (
-        select(SlaBreach.id)
-        .where(
-            SlaBreach.case_id == Case.id,
-            SlaBreach.clock_started_at == Case.dispatch_clock_started_at,
-            SlaBreach.closed_at.is_(None),
-        )
-        .exists()
-    )
-    return [Case.status == CaseStatus.PENDING_DISPATCH, Case.dispatch_due_at < now, ~recorded]
+    by_kind: dict[str, int]
 
 
 async def _try_lock(session: AsyncSession) -> bool:
@@ -58,82 +72,102 @@ async def _try_lock(session: AsyncSession) -> bool:
     return bool(locked.scalar())
 
 
-async def record_breaches(session: AsyncSession, now: datetime) -> int:
-    """One set-based INSERT … SELECT. Cases themselves are not written: updating a row of ``cases`` would
-    touch every one of its indexes, and the breach's unique key already says "recorded"."""
-    source = select(
-        Case.id,
-        Case.dispatch_clock_started_at,
-        Case.dispatch_due_at,
-        Case.dispatch_due_provisional,
-        Case.town_org_id,
-        Case.routing_org_id,
-        Case.routing_tier,
-        Case.category,
-        _literal_now(now),
-    ).where(*_overdue(now))
-    columns = [
-        "case_id",
-        "clock_started_at",
-        "due_at",
-        "due_provisional",
-        "town_org_id",
-        "organization_id",
-        "tier",
-        "category",
-        "recorded_at",
-    ]
-    insert_stmt = (
-        dialect_insert(session, SlaBreach)
-        .from_select(columns, source)
-        .on_conflict_do_nothing(index_elements=["case_id", "clock_started_at"])
+def _watched() -> list[object]:
+    # Exactly the predicate of ix_sla_clocks_watch, so the planner uses it.
+    return [SlaClock.stopped_at.is_(None), SlaClock.breached_at.is_(None)]
+
+
+async def record_batch(session: AsyncSession, now: datetime, limit: int = BATCH_SIZE) -> list[BreachedClock]:
+    """Mark up to ``limit`` running clocks past due as breached, soonest due first; returns them."""
+    due = (
+        select(SlaClock.id)
+        .where(*_watched(), SlaClock.due_at < now)  # type: ignore[arg-type]
+        .order_by(SlaClock.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    result = cast(CursorResult[Any], await session.execute(insert_stmt))
-    return int(result.rowcount or 0)
+    stmt = (
+        update(SlaClock)
+        .where(SlaClock.id.in_(due.scalar_subquery()), SlaClock.breached_at.is_(None))
+        .values(breached_at=now)
+        .returning(
+            SlaClock.id,
+            SlaClock.case_id,
+            SlaClock.kind,
+            SlaClock.due_at,
+            SlaClock.town_org_id,
+            SlaClock.organization_id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return [BreachedClock(*row) for row in (await session.execute(stmt)).all()]
 
 
-def _literal_now(now: datetime) -> Label[datetime]:
-    return literal(now, UTCDateTime()).label("recorded_at")
+async def record_breaches(session: AsyncSession, now: datetime) -> dict[str, int]:
+    """Batches until none is full; per kind, how many breaches were recorded."""
+    counts: dict[str, int] = {}
+    while True:
+        batch = await record_batch(session, now)
+        for clock in batch:
+            counts[clock.kind] = counts.get(clock.kind, 0) + 1
+        for listener in _listeners:
+            if batch:
+                await listener(session, batch)
+        if len(batch) < BATCH_SIZE:
+            return counts
 
 
 async def recompute_open_deadlines(session: AsyncSession, calendar: WorkCalendar, now: datetime) -> int:
-    """Recompute the due time of every clock still waiting that was computed with another calendar version.
-    A breach recorded against a due time that moved into the future is withdrawn."""
-    stale = (
-        await session.execute(
-            # Every calendar change gives a new version, so "computed with another version" covers provisional
-            # deadlines when their year is loaded, and replicas that computed with a stale cached calendar.
-            # Written as two ranges so that the partial index on pending cases' versions serves it.
-            select(Case)
-            .where(
-                Case.status == CaseStatus.PENDING_DISPATCH,
-                (Case.dispatch_calendar_version < calendar.version)
-                | (Case.dispatch_calendar_version > calendar.version)
-                | Case.dispatch_calendar_version.is_(None),
-            )
-            .with_for_update()
-        )
-    ).scalars()
+    """Recompute the due time of every running working-day clock computed with another calendar version
+    (a provisional year now loaded, or a replica's stale cache). A breach recorded against a due time that
+    moved into the future is withdrawn: the clock is watched again."""
     changed = 0
-    for case in stale:
-        assert case.dispatch_clock_started_at is not None
-        due = calendar.due(case.dispatch_clock_started_at, DISPATCH_WORKING_DAYS)
-        moved = (due.due_at, due.provisional) != (case.dispatch_due_at, case.dispatch_due_provisional)
-        case.dispatch_calendar_version = calendar.version
-        if not moved:
-            continue
-        changed += 1
-        if due.due_at > now:
-            await session.execute(
-                delete(SlaBreach).where(
-                    SlaBreach.case_id == case.id,
-                    SlaBreach.clock_started_at == case.dispatch_clock_started_at,
-                    SlaBreach.closed_at.is_(None),
+    while True:
+        stale = list(
+            (
+                await session.execute(
+                    # Two ranges, not "<>", so that the partial index on running clocks' versions serves it.
+                    select(SlaClock)
+                    .where(
+                        SlaClock.stopped_at.is_(None),
+                        SlaClock.unit == ClockUnit.WORKING_DAYS,
+                        (SlaClock.calendar_version < calendar.version)
+                        | (SlaClock.calendar_version > calendar.version)
+                        | SlaClock.calendar_version.is_(None),
+                    )
+                    .limit(BATCH_SIZE)
+                    .with_for_update(skip_locked=True)
                 )
-            )
-        case.dispatch_due_at, case.dispatch_due_provisional = due.due_at, due.provisional
-    await session.flush()
-    return changed
+            ).scalars()
+        )
+        for clock in stale:
+            due = calendar.due(clock.started_at, clock.length_days + clock.extended_days)
+            clock.calendar_version = calendar.version
+            if (due.due_at, due.provisional) == (clock.due_at, clock.due_provisional):
+                continue
+            changed += 1
+            clock.due_at, clock.due_provisional = due.due_at, due.provisional
+            if clock.breached_at is not None and due.due_at > now:
+                clock.breached_at = None
+            if clock.kind == "dispatch":
+                await _mirror_on_case(session, clock)
+        await session.flush()
+        if len(stale) < BATCH_SIZE:
+            return changed
+
+
+async def _mirror_on_case(session: AsyncSession, clock: SlaClock) -> None:
+    """The case shows its running dispatch deadline (CaseOut.dispatch_due_at)."""
+    await session.execute(
+        update(Case)
+        .where(Case.id == clock.case_id)
+        .values(
+            dispatch_due_at=clock.due_at,
+            dispatch_due_provisional=clock.due_provisional,
+            dispatch_calendar_version=clock.calendar_version,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 # Deadlines need recomputing only after the calendar changes. The replica that loads a schedule recomputes
@@ -150,11 +184,15 @@ def _recheck_due(version: str) -> bool:
 @metrics.observe_sweep
 async def sweep(session: AsyncSession, now: datetime) -> SweepResult:
     if not await _try_lock(session):
-        return SweepResult(ran=False, breaches_recorded=0, deadlines_recomputed=0)
+        return SweepResult(ran=False, breaches_recorded=0, deadlines_recomputed=0, by_kind={})
     calendar = await calendar_in_force(session, fresh=True)
     recomputed = (
         await recompute_open_deadlines(session, calendar, now) if _recheck_due(calendar.version) else 0
     )
+    by_kind = await record_breaches(session, now)
     return SweepResult(
-        ran=True, breaches_recorded=await record_breaches(session, now), deadlines_recomputed=recomputed
+        ran=True,
+        breaches_recorded=sum(by_kind.values()),
+        deadlines_recomputed=recomputed,
+        by_kind=by_kind,
     )

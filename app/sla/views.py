@@ -1,293 +1,357 @@
-"""GET /sla/breaches, /sla/at-risk, /sla/summary: supervisors (a town office its town; the bureau all)."""
+"""GET /sla/breaches, /sla/at-risk, /sla/summary for the three clocks (``clock=dispatch|acceptance|
+mediation``, default dispatch): supervisors (a town office its town; the bureau all). Breaches and at-risk
+clocks come in one row shape; every endpoint takes ``format=csv``."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from app.calendar.service import calendar_in_force
 from app.calendar.workdays import SHANGHAI
 from app.cases import repository as repo
-from app.cases.presenter import present_cases
-from app.cases.schemas import CATEGORY_ENUM, CaseOut, CategoryCode, LocalDateTime
+from app.cases.schemas import CATEGORY_ENUM, CategoryCode, LocalDateTime
 from app.db import utcnow
 from app.deps import Context, Session, SupervisorPrincipal
-from app.models import Case, CaseStatus, Tier
+from app.models import CaseStatus, ClockKind, Organization, Tier
 from app.organizations.lookup import codes_to_ids
-from app.pagination import AT_RISK, BREACHES, DEFAULT_LIMIT, MAX_LIMIT
-from app.sla import queries
+from app.pagination import AT_RISK, BREACHES, BREACHES_BY_LATENESS, DEFAULT_LIMIT, MAX_LIMIT
+from app.sla import export, queries, service
+from app.sla.clock import lateness
 from app.sla.queries import SlaFilters
 from app.validation import DATE_RANGE, ApiDate
+from app.web.labels import category_label, clock_label, status_label, tier_label
 
 router = APIRouter(prefix="/sla", tags=["sla"])
 
-CSV_HEADER = [
-    "案件编号",
-    "镇(街道)",
-    "应分派组织",
-    "层级",
-    "纠纷类型",
-    "分派期限",
-    "期限为暂定",
-    "记录时间",
-    "状态",
-    "实际分派/结束时间",
-    "超期小时",
-    "超期工作日",
-]
+# Mediation clocks run for weeks: "at risk" is due within this many days (the other kinds: by the end of
+# the next working day).
+MEDIATION_AT_RISK_DAYS = 5
+CSV_MAX_ROWS = 100_000
 
 
-class BreachOut(BaseModel):
-    id: int
+class Named(BaseModel):
+    code: str
+    name: str
+
+
+class ClockRow(BaseModel):
+    """One clock of one case: a breach, or a clock at risk."""
+
+    id: int = Field(description="The clock's id")
     case_id: uuid.UUID
     reference: str
-    case_status: CaseStatus
-    town: str
-    organization: str | None
-    tier: Tier | None
     category: str = Field(json_schema_extra=CATEGORY_ENUM)
-    clock_started_at: LocalDateTime
+    category_label: str
+    clock: ClockKind
+    clock_label: str
+    started_at: LocalDateTime
     due_at: LocalDateTime
     due_provisional: bool
-    recorded_at: LocalDateTime
-    open: bool
-    closed_at: LocalDateTime | None
-    closed_by: str | None
-    lateness_hours: float | None
+    stopped_at: LocalDateTime | None
+    stopped_by: str | None
+    status: CaseStatus = Field(description="The case's status")
+    status_label: str
+    breached: bool
+    breached_at: LocalDateTime | None
+    lateness_seconds: int | None = Field(description="Stopped (or now, while running) minus due")
     lateness_working_days: int | None
+    holder: Named | None = Field(
+        description="Who must act: the organization holding the case (none while it waits for dispatch)"
+    )
+    organization: Named | None = Field(
+        description="The holder, or for a dispatch clock the organization routing named"
+    )
+    town: Named
+    tier: Tier | None
+    tier_label: str
+    rule_version: int
+    extended_days: int
 
 
-class BreachPage(BaseModel):
-    items: list[BreachOut]
+class ClockPage(BaseModel):
+    clock: ClockKind
+    items: list[ClockRow]
     next_cursor: str | None
 
 
-class AtRiskPage(BaseModel):
-    items: list[CaseOut]
-    next_cursor: str | None
+class AtRiskPage(ClockPage):
     horizon: LocalDateTime
 
 
-class SummaryItem(BaseModel):
-    town: str
-    organization: str | None
-    dispatched: int
-    on_time: int
-    late: int
-    open_breaches: int
-    on_time_rate: float | None
+class Rate(BaseModel):
+    value: float | None = Field(description="numerator ÷ denominator, 4 decimals; null when nothing came due")
+    numerator: int
+    denominator: int
+
+
+class Counts(BaseModel):
+    met: int
+    missed: int
+    ended_early: int
+    on_time_rate: Rate
+
+
+class SummaryItem(Counts):
+    town: Named
+    organization: Named | None
+    tier: Tier | None
+    tier_label: str
 
 
 class SummaryOut(BaseModel):
-    start: date
-    end: date
+    clock: ClockKind
+    clock_label: str
+    from_: date = Field(alias="from", serialization_alias="from")
+    to: date
+    totals: Counts
     items: list[SummaryItem]
-    totals: SummaryItem
 
 
 Town = Annotated[str | None, Query(description="Town code, e.g. LY-LC")]
-Org = Annotated[str | None, Query(description="Organization code the case was routed to")]
+Org = Annotated[str | None, Query(description="Organization code: the holder, or what routing named")]
+Clock = Annotated[ClockKind, Query(description="Which clock; dispatch (the default) for today's clients")]
+From = Annotated[ApiDate | None, Query(alias="from", description=f"Due on or after this day, {DATE_RANGE}")]
+To = Annotated[ApiDate | None, Query(description=f"Due on or before this day (Asia/Shanghai), {DATE_RANGE}")]
+Format = Annotated[Literal["json", "csv"], Query(description="csv: every row of the filter, for Excel")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 @dataclass(frozen=True)
 class FilterParams:
     """The filters every SLA query takes (a FastAPI dependency: they are query parameters)."""
 
+    clock: Clock = ClockKind.DISPATCH
     town: Town = None
     organization: Org = None
     tier: Tier | None = None
     category: CategoryCode | None = None
+    from_: From = None
+    to: To = None
 
 
 Filters = Annotated[FilterParams, Depends()]
-
-
-async def _filters(session: Session, p: FilterParams, **rest: Any) -> SlaFilters | None:
-    ids = await codes_to_ids(session, [c for c in (p.town, p.organization) if c])
-    if (p.town and p.town not in ids) or (p.organization and p.organization not in ids):
-        return None  # an unknown code matches nothing
-    return SlaFilters(
-        town_id=ids.get(p.town) if p.town else None,
-        organization_id=ids.get(p.organization) if p.organization else None,
-        tier=p.tier,
-        category=p.category,
-        **rest,
-    )
-
-
-def _at_risk_position(case: Case) -> tuple[str, str]:
-    # At risk means waiting for dispatch with a due time (app.sla.queries.at_risk): never None here.
-    assert case.dispatch_due_at is not None
-    return case.dispatch_due_at.isoformat(), str(case.id)
 
 
 def _day_start(d: date) -> datetime:
     return datetime.combine(d, time(0), SHANGHAI)
 
 
-@router.get("/breaches", response_model=BreachPage, responses={200: {"content": {"text/csv": {}}}})
+async def _filters(session: Session, p: FilterParams, state: str | None = None) -> SlaFilters | None:
+    ids = await codes_to_ids(session, [c for c in (p.town, p.organization) if c])
+    if (p.town and p.town not in ids) or (p.organization and p.organization not in ids):
+        return None  # an unknown code matches nothing
+    return SlaFilters(
+        kind=p.clock,
+        town_id=ids.get(p.town) if p.town else None,
+        organization_id=ids.get(p.organization) if p.organization else None,
+        tier=p.tier,
+        category=p.category,
+        state=state,
+        due_from=_day_start(p.from_) if p.from_ else None,
+        due_to=_day_start(p.to + timedelta(days=1)) if p.to else None,
+    )
+
+
+def _named(org: Organization | None) -> Named | None:
+    return Named(code=org.code, name=org.name) if org else None
+
+
+async def _rows(session: Session, found: list[Any], now: datetime) -> list[ClockRow]:
+    orgs = await repo.orgs_by_ids(
+        session, [i for r in found for i in (r[0].town_org_id, r[0].organization_id)]
+    )
+    calendar = await calendar_in_force(session)
+    out = []
+    for clock, reference, status, _ in found:
+        breached = clock.breached_at is not None
+        seconds, days = clock.lateness_seconds, clock.lateness_working_days
+        if breached and clock.stopped_at is None:  # still running: as late as it is now
+            seconds, days = lateness(clock.due_at, now, calendar)
+        org = orgs.get(clock.organization_id) if clock.organization_id else None
+        town = _named(orgs.get(clock.town_org_id))
+        assert town is not None
+        out.append(
+            ClockRow(
+                id=clock.id,
+                case_id=clock.case_id,
+                reference=reference,
+                category=clock.category,
+                category_label=category_label(clock.category),
+                clock=clock.kind,
+                clock_label=clock_label(clock.kind),
+                started_at=clock.started_at,
+                due_at=clock.due_at,
+                due_provisional=clock.due_provisional,
+                stopped_at=clock.stopped_at,
+                stopped_by=clock.stopped_by,
+                status=status,
+                status_label=status_label(status),
+                breached=breached,
+                breached_at=clock.breached_at,
+                lateness_seconds=seconds if breached else None,
+                lateness_working_days=days if breached else None,
+                holder=None if clock.kind == ClockKind.DISPATCH else _named(org),
+                organization=_named(org),
+                town=town,
+                tier=clock.tier,
+                tier_label=tier_label(clock.tier),
+                rule_version=clock.rule_version,
+                extended_days=clock.extended_days,
+            )
+        )
+    return out
+
+
+async def _csv(session: Session, rows: list[ClockRow], filename: str) -> Any:
+    accepted, parties, summaries = await queries.csv_details(session, [r.case_id for r in rows])
+    return export.rows_csv(rows, accepted, parties, summaries, filename)
+
+
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}}
+
+
+@router.get("/breaches", response_model=ClockPage, responses=CSV_RESPONSE)
 async def list_breaches(
     session: Session,
     ctx: Context,
     principal: SupervisorPrincipal,
     params: Filters,
-    state: Literal["open", "closed"] | None = None,
-    due_from: Annotated[
-        ApiDate | None, Query(description=f"Due on or after this day (Asia/Shanghai), {DATE_RANGE}")
-    ] = None,
-    due_to: Annotated[ApiDate | None, Query(description=f"Due on or before this day, {DATE_RANGE}")] = None,
+    status: Annotated[Literal["open", "closed"] | None, Query(description="open: still running")] = None,
+    sort: Annotated[
+        Literal["due", "lateness"], Query(description="due: newest due first; lateness: latest first")
+    ] = "due",
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    format: Literal["json", "csv"] = "json",
+    limit: Limit = DEFAULT_LIMIT,
+    format: Format = "json",
 ) -> object:
-    f = await _filters(
-        session,
-        params,
-        state=state,
-        due_from=_day_start(due_from) if due_from else None,
-        due_to=_day_start(due_to + timedelta(days=1)) if due_to else None,
-    )
+    """Clocks that ran past their due time: open (still running) or closed (stopped late)."""
+    f = await _filters(session, params, status)
     key = ctx.blind_index_key_bytes
-    after = BREACHES.decode(key, cursor) if cursor else None
-    # CSV is the whole filtered list (for Excel), JSON is paged.
-    page_size = 100_000 if format == "csv" else limit
-    found = [] if f is None else list(await queries.breaches(session, principal, f, after, page_size + 1))
-    rows, next_cursor = BREACHES.page(key, found, page_size, lambda r: (r[0].due_at.isoformat(), r[0].id))
-    orgs = await repo.orgs_by_ids(
-        session, [i for b, _, _ in rows for i in (b.town_org_id, b.organization_id)]
-    )
-    items = [
-        BreachOut(
-            id=b.id,
-            case_id=b.case_id,
-            reference=ref,
-            case_status=status,
-            town=orgs[b.town_org_id].code,
-            organization=orgs[b.organization_id].code if b.organization_id in orgs else None,
-            tier=b.tier,
-            category=b.category,
-            clock_started_at=b.clock_started_at,
-            due_at=b.due_at,
-            due_provisional=b.due_provisional,
-            recorded_at=b.recorded_at,
-            open=b.closed_at is None,
-            closed_at=b.closed_at,
-            closed_by=b.closed_by,
-            lateness_hours=round(b.lateness_seconds / 3600, 1) if b.lateness_seconds is not None else None,
-            lateness_working_days=b.lateness_working_days,
+    now = utcnow()
+    keyset = BREACHES if sort == "due" else BREACHES_BY_LATENESS
+    after: tuple[Any, ...] | None = None
+    if cursor:
+        after = keyset.decode(key, cursor)
+        if sort == "lateness":  # lateness as of the first page, so that pages do not shift
+            now, after = after[2], after[:2]
+    page_size = CSV_MAX_ROWS if format == "csv" else limit
+    found = (
+        []
+        if f is None
+        else list(
+            await queries.breaches(
+                session, principal, f, sort=sort, now=now, after=after, limit=page_size + 1
+            )
         )
-        for b, ref, status in rows
-    ]
+    )
+
+    def position(r: Any) -> tuple[Any, ...]:
+        return (r[0].due_at.isoformat(), r[0].id) if sort == "due" else (int(r[3]), r[0].id, now.isoformat())
+
+    kept, next_cursor = keyset.page(key, found, page_size, position)
+    rows = await _rows(session, kept, now)
     if format == "csv":
-        return _csv(items, {o.code: o.name for o in orgs.values()})
-    return BreachPage(items=items, next_cursor=next_cursor)
+        return await _csv(session, rows, f"sla-breaches-{params.clock}.csv")
+    return ClockPage(clock=params.clock, items=rows, next_cursor=next_cursor)
 
 
-def _csv(items: list[BreachOut], names: dict[str, str]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for b in items:
-        writer.writerow(
-            [
-                b.reference,
-                names.get(b.town, b.town),
-                names.get(b.organization or "", ""),
-                b.tier or "",
-                b.category,
-                b.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-                "是" if b.due_provisional else "否",
-                b.recorded_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-                "未结" if b.open else "已结",
-                b.closed_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if b.closed_at else "",
-                "" if b.lateness_hours is None else b.lateness_hours,
-                "" if b.lateness_working_days is None else b.lateness_working_days,
-            ]
-        )
-    # The UTF-8 byte order mark makes Excel read the Chinese header correctly.
-    body = "\ufeff" + out.getvalue()
-    return Response(
-        body.encode("utf-8"),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="sla-breaches.csv"'},
-    )
+async def at_risk_horizon(session: Session, kind: str, now: datetime) -> datetime:
+    """dispatch and acceptance: due today or the next working day; mediation: due within 5 days."""
+    today = now.astimezone(SHANGHAI).date()
+    if kind == ClockKind.MEDIATION:
+        return _day_start(today + timedelta(days=MEDIATION_AT_RISK_DAYS + 1))
+    next_working_day, _ = (await calendar_in_force(session)).add_working_days(today, 1)
+    return _day_start(next_working_day + timedelta(days=1))
 
 
-@router.get("/at-risk", response_model=AtRiskPage)
+@router.get("/at-risk", response_model=AtRiskPage, responses=CSV_RESPONSE)
 async def list_at_risk(
     session: Session,
     ctx: Context,
     principal: SupervisorPrincipal,
     params: Filters,
+    sort: Annotated[Literal["due", "lateness"], Query(description="Either way: soonest due first")] = "due",
     cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-) -> AtRiskPage:
-    """Not dispatched and due today or on the next working day (Asia/Shanghai), soonest first."""
+    limit: Limit = DEFAULT_LIMIT,
+    format: Format = "json",
+) -> object:
+    """Running clocks not yet breached that are due soon, soonest first: dispatch and acceptance due today
+    or on the next working day (Asia/Shanghai), mediation due within 5 days."""
     now = utcnow()
-    calendar = await calendar_in_force(session)
-    today = now.astimezone(SHANGHAI).date()
-    next_working_day, _ = calendar.add_working_days(today, 1)
-    horizon = _day_start(next_working_day + timedelta(days=1))
+    horizon = await at_risk_horizon(session, params.clock, now)
     f = await _filters(session, params)
     key = ctx.blind_index_key_bytes
     after = AT_RISK.decode(key, cursor) if cursor else None
-    found = [] if f is None else await queries.at_risk(session, principal, now, horizon, f, after, limit + 1)
-    cases, next_cursor = AT_RISK.page(key, found, limit, _at_risk_position)
-    return AtRiskPage(items=await present_cases(session, cases), next_cursor=next_cursor, horizon=horizon)
+    page_size = CSV_MAX_ROWS if format == "csv" else limit
+    found = (
+        []
+        if f is None
+        else list(
+            await queries.at_risk(
+                session, principal, f, now=now, horizon=horizon, after=after, limit=page_size + 1
+            )
+        )
+    )
+    kept, next_cursor = AT_RISK.page(key, found, page_size, lambda r: (r[0].due_at.isoformat(), r[0].id))
+    rows = await _rows(session, kept, now)
+    if format == "csv":
+        return await _csv(session, rows, f"sla-at-risk-{params.clock}.csv")
+    return AtRiskPage(clock=params.clock, items=rows, next_cursor=next_cursor, horizon=horizon)
 
 
-@router.get("/summary", response_model=SummaryOut)
+def _counts(c: service.RateCounts) -> dict[str, Any]:
+    rate = Rate(value=c.rate, numerator=c.numerator, denominator=c.denominator)
+    return {"met": c.met, "missed": c.missed, "ended_early": c.ended_early, "on_time_rate": rate}
+
+
+@router.get("/summary", response_model=SummaryOut, responses=CSV_RESPONSE)
 async def sla_summary(
     session: Session,
     principal: SupervisorPrincipal,
-    start: Annotated[ApiDate, Query(description=f"First day of the period (Asia/Shanghai), {DATE_RANGE}")],
-    end: Annotated[ApiDate, Query(description=f"Last day of the period, inclusive, {DATE_RANGE}")],
     params: Filters,
-) -> SummaryOut:
-    f = await _filters(session, params)
-    rows = (
-        []
-        if f is None
-        else await queries.summary(
-            session, principal, _day_start(start), _day_start(end + timedelta(days=1)), f
-        )
-    )
+    format: Format = "json",
+) -> object:
+    """On-time counts of the clocks that came due in the period (default: this month, Asia/Shanghai), per
+    town, organization and tier: met ÷ (met + missed); withdrawals before due are counted apart."""
+    today = utcnow().astimezone(SHANGHAI).date()
+    first = params.from_ or today.replace(day=1)
+    last = params.to or (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    scoped = FilterParams(params.clock, params.town, params.organization, params.tier, params.category)
+    f = await _filters(session, scoped)
+    start, end = _day_start(first), _day_start(last + timedelta(days=1))
+    rows = [] if f is None else await service.summary_rows(session, principal, f, start, end)
     orgs = await repo.orgs_by_ids(session, [i for r in rows for i in (r.town_org_id, r.organization_id)])
-
-    def item(town_code: str, org: str | None, d: int, o: int, b: int) -> SummaryItem:
-        return SummaryItem(
-            town=town_code,
-            organization=org,
-            dispatched=d,
-            on_time=o,
-            late=d - o,
-            open_breaches=b,
-            on_time_rate=round(o / d, 4) if d else None,
+    items, total = [], service.RateCounts()
+    for r in rows:
+        counts = service.counts_of(r)
+        total += counts
+        town = _named(orgs.get(r.town_org_id))
+        assert town is not None
+        items.append(
+            SummaryItem(
+                town=town,
+                organization=_named(orgs.get(r.organization_id)) if r.organization_id else None,
+                tier=r.tier,
+                tier_label=tier_label(r.tier),
+                **_counts(counts),
+            )
         )
-
-    items = [
-        item(
-            orgs[r.town_org_id].code,
-            orgs[r.organization_id].code if r.organization_id in orgs else None,
-            r.dispatched,
-            r.on_time,
-            r.open_breaches,
-        )
-        for r in rows
-    ]
-    totals = item(
-        "*",
-        None,
-        sum(r.dispatched for r in rows),
-        sum(r.on_time for r in rows),
-        sum(r.open_breaches for r in rows),
+    out = SummaryOut.model_validate(
+        {
+            "clock": params.clock,
+            "clock_label": clock_label(params.clock),
+            "from": first,
+            "to": last,
+            "totals": Counts(**_counts(total)),
+            "items": items,
+        }
     )
-    return SummaryOut(start=start, end=end, items=items, totals=totals)
+    if format == "csv":
+        return export.summary_csv(out)
+    return out

@@ -7,32 +7,22 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.models import Assignment, Case, Organization, OrgKind, Role, SlaBreach, Urge
+from app.models import Case, Organization, OrgKind, Role, SlaClock, Urge
 from app.sla.queries import town_scope
-from app.urges.rules import ClockFacts
+from app.urges.rules import RunningClock
 
 
-async def clock_facts(session: AsyncSession, case: Case, assignment: Assignment | None) -> ClockFacts:
-    open_breach = exists(
-        select(SlaBreach.id).where(
-            SlaBreach.case_id == case.id,
-            SlaBreach.clock_started_at == case.dispatch_clock_started_at,
-            SlaBreach.closed_at.is_(None),
+async def running_clocks(session: AsyncSession, case_id: uuid.UUID) -> list[RunningClock]:
+    rows = await session.execute(
+        select(SlaClock.kind, SlaClock.due_at, SlaClock.breached_at).where(
+            SlaClock.case_id == case_id, SlaClock.stopped_at.is_(None)
         )
     )
-    late_holding: ColumnElement[bool] = false()
-    if assignment is not None:
-        late_holding = exists(
-            select(SlaBreach.id).where(
-                SlaBreach.case_id == case.id, SlaBreach.clock_started_at == assignment.clock_started_at
-            )
-        )
-    found = (await session.execute(select(open_breach, late_holding))).one()
-    return ClockFacts(case.status, case.dispatch_due_at, bool(found[0]), bool(found[1]))
+    return [RunningClock(kind, due, breached is not None) for kind, due, breached in rows]
 
 
 async def justice_office_of(session: AsyncSession, town_org_id: int) -> int | None:

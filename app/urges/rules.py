@@ -11,39 +11,43 @@ from app.models import CaseStatus, UrgeStatus
 OPEN_STATES = frozenset({CaseStatus.PENDING_DISPATCH, CaseStatus.DISPATCHED, CaseStatus.IN_MEDIATION})
 
 
-def at_risk_horizon(now: datetime, calendar: WorkCalendar) -> datetime:
-    """A clock is at risk when it falls due before the end of the next working day (Asia/Shanghai), as
-    ``GET /sla/at-risk`` lists them."""
+# A mediation clock runs for weeks: it is at risk within this many days of its due time (as GET /sla/at-risk).
+MEDIATION_AT_RISK_DAYS = 5
+
+
+def at_risk_horizon(kind: str, now: datetime, calendar: WorkCalendar) -> datetime:
+    """A running clock is at risk when it falls due before this instant (Asia/Shanghai), as
+    ``GET /sla/at-risk`` lists them: dispatch and acceptance by the end of the next working day, mediation
+    within five days."""
     today = now.astimezone(SHANGHAI).date()
+    if kind == "mediation":
+        return datetime.combine(today + timedelta(days=MEDIATION_AT_RISK_DAYS + 1), time(0), SHANGHAI)
     next_working_day, _ = calendar.add_working_days(today, 1)
     return datetime.combine(next_working_day + timedelta(days=1), time(0), SHANGHAI)
 
 
 @dataclass(frozen=True)
-class ClockFacts:
-    """What the urge rule reads of a case's clocks."""
+class RunningClock:
+    """What the urge rule reads of a case's running clock (an ``SlaClock`` not stopped)."""
 
-    status: str
-    dispatch_due_at: datetime | None
-    open_breach: bool  # a breach recorded for the running clock and not yet closed
-    holding_was_late: bool  # the current holding began with a late dispatch (its clock was breached)
+    kind: str  # dispatch | acceptance | mediation
+    due_at: datetime
+    breached: bool  # a breach is recorded for it
 
 
-def urgeable_clock(facts: ClockFacts, now: datetime, horizon: datetime) -> str | None:
-    """The clock that makes the case urgeable, or None: a 督办 is for a case whose clock is at risk or
-    breached, never a routine one.
-
-    Today the dispatch clock: waiting for dispatch and due before ``horizon`` (or already breached), or
-    held by an organization it reached late. The acceptance and mediation clocks of issue #13 join here.
-    """
-    if facts.status not in OPEN_STATES:
+def urgeable_clock(
+    status: str, clocks: list[RunningClock], now: datetime, horizons: dict[str, datetime]
+) -> str | None:
+    """The clock that makes the case urgeable, or None: a 督办 is for a case whose running clock is breached
+    or at risk (due before its kind's horizon), never a routine one. A breached clock wins over one only at
+    risk."""
+    if status not in OPEN_STATES:
         return None
-    if facts.status == CaseStatus.PENDING_DISPATCH:
-        due = facts.dispatch_due_at
-        if facts.open_breach or (due is not None and due <= horizon):
-            return "dispatch"
-        return None
-    return "dispatch" if facts.holding_was_late else None
+    late = [c for c in clocks if c.breached or c.due_at <= now]
+    if late:
+        return min(late, key=lambda c: c.due_at).kind
+    risky = [c for c in clocks if c.due_at <= horizons[c.kind]]
+    return min(risky, key=lambda c: c.due_at).kind if risky else None
 
 
 def urge_status(answered_at: datetime | None, report_back_by: date | None, now: datetime) -> UrgeStatus:

@@ -24,7 +24,7 @@ from app.cases.transitions import Actor, Loaded, flush, record
 from app.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from app.models import Assignment, Urge
 from app.urges import repository as repo
-from app.urges.rules import at_risk_horizon, urgeable_clock
+from app.urges.rules import CLOCK_LABELS, at_risk_horizon, urgeable_clock
 
 URGED = "case.urged"
 URGE_ANSWERED = "case.urge_answered"
@@ -59,8 +59,9 @@ async def create_urge(
         )
     loaded = await _load(session, principal, case_id)
     case = loaded.case
-    horizon = at_risk_horizon(now, await calendar_in_force(session))
-    clock = urgeable_clock(await repo.clock_facts(session, case, loaded.assignment), now, horizon)
+    calendar = await calendar_in_force(session)
+    horizons = {kind: at_risk_horizon(kind, now, calendar) for kind in CLOCK_LABELS}
+    clock = urgeable_clock(case.status, await repo.running_clocks(session, case.id), now, horizons)
     if clock is None:
         raise Conflict("No clock of this case is at risk or breached.", code="urge.not_due")
     holder = case.current_org_id or await repo.justice_office_of(session, case.town_org_id)

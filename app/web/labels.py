@@ -172,6 +172,24 @@ def password_error_label(code: str) -> str:
     return PASSWORD_ERROR_LABELS.get(code, "新密码不符合要求。")
 
 
-# The supervisors' workspace (issue #14): 督办 statuses and clock kinds, defined beside their rules.
+# --- SLA clocks (issue #13) -------------------------------------------------------------------------------
+CLOCK_LABELS: dict[str, str] = {"dispatch": "分派期限", "acceptance": "受理期限", "mediation": "调解期限"}
+CLOCK_UNIT_LABELS: dict[str, str] = {"working_days": "工作日", "calendar_days": "自然日"}
+# Why a clock stopped (SlaClock.stopped_by).
+CLOCK_STOP_LABELS: dict[str, str] = {
+    "dispatched": "已分派",
+    "accepted": "已受理",
+    "declined": "已退回",
+    "escalated": "已上交",
+    "resolved": "已办结",
+    "withdrawn": "已撤回",
+}
+EVENT_LABELS["mediation_extended"] = "延期调解"
+
+
+def clock_label(kind: str | None) -> str:
+    return CLOCK_LABELS.get(kind or "", kind or "—")
+
+
+# The supervisors' workspace (issue #14): 督办 statuses, defined beside their rules.
 URGE_STATUS_LABELS = urge_rules.URGE_STATUS_LABELS
-CLOCK_LABELS = urge_rules.CLOCK_LABELS

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.auth.scope import case_scope
-from app.models import Assignment, Case, CaseStatus, SlaBreach
+from app.models import Case, CaseStatus, SlaClock
 from app.sla.queries import town_scope
 from app.workspace.days import as_date, local_day
 
@@ -49,31 +49,29 @@ async def pending_counts(
     return PendingCounts(*(int(v or 0) for v in row))
 
 
-async def open_breaches(session: AsyncSession, principal: Principal) -> int:
-    stmt = select(func.count()).where(
-        SlaBreach.closed_at.is_(None), town_scope(principal, SlaBreach.town_org_id)
-    )
-    return int((await session.execute(stmt)).scalar_one())
+@dataclass(frozen=True)
+class ClockCounts:
+    at_risk: int  # running, not yet due, due before its kind's horizon
+    late: int  # running past its due time (超期未处理), whether or not the sweep has recorded it yet
 
 
-def _on_time() -> Any:
-    return func.sum(case((Assignment.dispatched_at <= Assignment.dispatch_due_at, 1), else_=0))
-
-
-async def dispatch_on_time(
-    session: AsyncSession, principal: Principal, start: datetime, end: datetime
-) -> tuple[int, int]:
-    """(dispatched on time, dispatched) in [start, end): the dispatch clock's on-time rate."""
-    row = (
-        await session.execute(
-            select(_on_time(), func.count()).where(
-                Assignment.dispatched_at >= start,
-                Assignment.dispatched_at < end,
-                town_scope(principal, Assignment.town_org_id),
-            )
+async def running_clock_counts(
+    session: AsyncSession, principal: Principal, now: datetime, horizons: dict[str, datetime]
+) -> dict[str, ClockCounts]:
+    """Per clock kind, of the running clocks in the caller's town scope: at risk, and late."""
+    c = SlaClock
+    horizon = case(*((c.kind == kind, h) for kind, h in horizons.items()), else_=now)
+    rows = await session.execute(
+        select(
+            c.kind,
+            func.sum(case(((c.due_at > now) & (c.due_at <= horizon), 1), else_=0)),
+            func.sum(case((c.due_at <= now, 1), else_=0)),
         )
-    ).one()
-    return int(row[0] or 0), int(row[1] or 0)
+        .where(c.stopped_at.is_(None), town_scope(principal, c.town_org_id))
+        .group_by(c.kind)
+    )
+    found = {kind: ClockCounts(int(r or 0), int(x or 0)) for kind, r, x in rows}
+    return {kind: found.get(kind, ClockCounts(0, 0)) for kind in horizons}
 
 
 async def _per_day(session: AsyncSession, column: Any, *where: ColumnElement[bool]) -> dict[date, int]:
@@ -92,19 +90,6 @@ async def resolutions_per_day(
     session: AsyncSession, principal: Principal, start: datetime
 ) -> dict[date, int]:
     return await _per_day(session, Case.resolved_at, Case.resolved_at >= start, case_scope(principal))
-
-
-async def dispatches_per_day(
-    session: AsyncSession, principal: Principal, start: datetime
-) -> dict[date, tuple[int, int]]:
-    """Per Shanghai day: (on time, dispatched)."""
-    day = local_day(Assignment.dispatched_at, _dialect(session))
-    rows = await session.execute(
-        select(day, _on_time(), func.count())
-        .where(Assignment.dispatched_at >= start, town_scope(principal, Assignment.town_org_id))
-        .group_by(day)
-    )
-    return {as_date(d): (int(o or 0), int(n)) for d, o, n in rows}
 
 
 async def open_cases_by(session: AsyncSession, principal: Principal, column: Any) -> Sequence[Any]:

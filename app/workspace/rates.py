@@ -1,6 +1,6 @@
 """按时率 for a period, per town and organization, beside the previous period of the same length (环比)
-and the same days a year before (同比). The dispatch clock's figures come from ``app.sla.queries.summary``,
-the same query as ``GET /sla/summary``."""
+and the same days a year before (同比), for one clock kind. The counts come from ``app.sla.service``, the same
+as ``GET /sla/summary``: the clocks due in the period, met ÷ (met + missed)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.cases import repository as case_repo
-from app.sla import queries as sla_queries
 from app.sla.queries import SlaFilters
+from app.sla.service import RateCounts, counts_of, summary_rows
 from app.workspace.days import day_start
 from app.workspace.schemas import Named
 
@@ -20,9 +20,10 @@ from app.workspace.schemas import Named
 class OnTimeRow(BaseModel):
     town: Named
     organization: Named | None
-    dispatched: int
-    on_time: int
-    rate: float | None
+    met: int  # stopped at or before due
+    missed: int  # stopped after due, or still running past it
+    ended_early: int  # withdrawn before due: in neither
+    rate: float | None  # met ÷ (met + missed)
     previous_rate: float | None  # the previous period of the same length
     previous_change: float | None  # 环比: rate − previous_rate, in points of a fraction
     last_year_rate: float | None  # the same days a year before
@@ -53,10 +54,6 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
     return start - timedelta(days=length), start - timedelta(days=1)
 
 
-def _rate(on_time: int, n: int) -> float | None:
-    return round(on_time / n, 4) if n else None
-
-
 def _change(now: float | None, before: float | None) -> float | None:
     return None if now is None or before is None else round(now - before, 4)
 
@@ -66,11 +63,14 @@ Key = tuple[int, int | None]
 
 async def _period(
     session: AsyncSession, principal: Principal, start: date, end: date, f: SlaFilters
-) -> dict[Key, tuple[int, int]]:
-    rows = await sla_queries.summary(
-        session, principal, day_start(start), day_start(end + timedelta(days=1)), f
-    )
-    return {(r.town_org_id, r.organization_id): (r.on_time, r.dispatched) for r in rows}
+) -> dict[Key, RateCounts]:
+    """Per town and organization (its tiers added up): the clocks of ``f.kind`` due in the period."""
+    rows = await summary_rows(session, principal, f, day_start(start), day_start(end + timedelta(days=1)))
+    table: dict[Key, RateCounts] = {}
+    for r in rows:
+        key = (r.town_org_id, r.organization_id)
+        table[key] = table.get(key, RateCounts()) + counts_of(r)
+    return table
 
 
 async def on_time_report(
@@ -84,13 +84,13 @@ async def on_time_report(
     orgs = await case_repo.orgs_by_ids(session, [i for k in current for i in k])
 
     def row(key: Key | None) -> OnTimeRow:
-        def total(table: dict[Key, tuple[int, int]]) -> tuple[int, int]:
+        def total(table: dict[Key, RateCounts]) -> RateCounts:
             if key is not None:
-                return table.get(key, (0, 0))
-            return sum(v[0] for v in table.values()), sum(v[1] for v in table.values())
+                return table.get(key, RateCounts())
+            return sum(table.values(), RateCounts())
 
-        (o, n), (po, pn), (lo, ln) = total(current), total(previous), total(last_year)
-        rate, prev, ly = _rate(o, n), _rate(po, pn), _rate(lo, ln)
+        now, before, year_ago = total(current), total(previous), total(last_year)
+        rate, prev, ly = now.rate, before.rate, year_ago.rate
         if key is None:
             town, org = Named(code=None, name="合计"), None
         else:
@@ -99,8 +99,9 @@ async def on_time_report(
         return OnTimeRow(
             town=town,
             organization=org,
-            dispatched=n,
-            on_time=o,
+            met=now.met,
+            missed=now.missed,
+            ended_early=now.ended_early,
             rate=rate,
             previous_rate=prev,
             previous_change=_change(rate, prev),
@@ -110,7 +111,7 @@ async def on_time_report(
 
     keys = sorted(current, key=lambda k: (orgs[k[0]].code, orgs[k[1]].code if k[1] in orgs else ""))
     return OnTimeReport(
-        clock="dispatch",
+        clock=f.kind,
         start=start,
         end=end,
         previous_start=prev_start,

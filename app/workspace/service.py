@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,10 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.auth.scope import case_scope, may_dispatch_to
 from app.calendar.service import calendar_in_force
+from app.calendar.workdays import WorkCalendar
 from app.cases import repository as case_repo
 from app.models import Case, CaseStatus, Organization, OrgKind, Role
 from app.routing import service as routing
 from app.routing.engine import CATEGORIES, TIER_LABELS, target_label
+from app.sla.queries import SlaFilters
+from app.sla.service import RateCounts, counts_of, summary_rows
 from app.urges.rules import CLOCK_LABELS, at_risk_horizon
 from app.workspace import queries
 from app.workspace.days import day_start, month_start, today, week_start
@@ -31,9 +34,7 @@ from app.workspace.schemas import (
     WeeklyRates,
 )
 
-# The clocks this installation runs. Acceptance and mediation arrive with the deadlines issue (#13).
-RUNNING_CLOCKS = ("dispatch",)
-ALL_CLOCKS = ("dispatch", "acceptance", "mediation")
+CLOCKS = ("dispatch", "acceptance", "mediation")
 
 
 def rate(numerator: int, denominator: int) -> Rate:
@@ -49,38 +50,42 @@ def scope_of(principal: Principal, orgs: dict[int, Organization]) -> Named:
     return Named(code=None, name="全市")
 
 
+def _horizons(now: datetime, calendar: WorkCalendar) -> dict[str, datetime]:
+    return {kind: at_risk_horizon(kind, now, calendar) for kind in CLOCKS}
+
+
+async def on_time(
+    session: AsyncSession, principal: Principal, kind: str, start: datetime, end: datetime, now: datetime
+) -> Rate:
+    """Met ÷ (met + missed) of the clocks of ``kind`` due in [start, end) in the caller's scope: the same
+    counts as ``GET /sla/summary`` (``app.sla.service``)."""
+    total = RateCounts()
+    for row in await summary_rows(session, principal, SlaFilters(kind=kind), start, end, now):
+        total += counts_of(row)
+    return rate(total.numerator, total.denominator)
+
+
 async def overview(session: AsyncSession, principal: Principal, now: datetime) -> Overview:
-    """The home page's tiles: waiting for dispatch (and due today), at risk and open breaches per clock,
-    this month's on-time rate per clock."""
+    """The home page's tiles: waiting for dispatch (and due today), at risk and late per clock kind, this
+    month's on-time rate per clock kind."""
     calendar = await calendar_in_force(session)
     day = today(now)
+    horizons = _horizons(now, calendar)
     counts = await queries.pending_counts(
-        session, principal, now, day_start(day + timedelta(days=1)), at_risk_horizon(now, calendar)
+        session, principal, now, day_start(day + timedelta(days=1)), horizons["dispatch"]
     )
     first = month_start(day)
-    on_time, dispatched = await queries.dispatch_on_time(session, principal, day_start(first), now)
-    breaches = await queries.open_breaches(session, principal)
+    running = await queries.running_clock_counts(session, principal, now, horizons)
     clocks = [
         ClockTiles(
-            clock="dispatch",
-            clock_label=CLOCK_LABELS["dispatch"],
+            clock=kind,
+            clock_label=CLOCK_LABELS[kind],
             available=True,
-            at_risk=counts.at_risk,
-            open_breaches=breaches,
-            on_time_rate=rate(on_time, dispatched),
-        ),
-        *(
-            ClockTiles(
-                clock=c,
-                clock_label=CLOCK_LABELS[c],
-                available=False,
-                at_risk=None,
-                open_breaches=None,
-                on_time_rate=None,
-            )
-            for c in ALL_CLOCKS
-            if c not in RUNNING_CLOCKS
-        ),
+            at_risk=running[kind].at_risk,
+            open_breaches=running[kind].late,
+            on_time_rate=await on_time(session, principal, kind, day_start(first), now, now),
+        )
+        for kind in CLOCKS
     ]
     orgs = await case_repo.orgs_by_ids(session, [principal.town_id])
     return Overview(
@@ -107,19 +112,17 @@ async def daily(session: AsyncSession, principal: Principal, now: datetime, days
 
 
 async def weekly_on_time(
-    session: AsyncSession, principal: Principal, now: datetime, weeks: int
+    session: AsyncSession, principal: Principal, now: datetime, weeks: int, kind: str = "dispatch"
 ) -> WeeklyRates:
-    """The dispatch clock's on-time rate per week (Monday to Sunday), the last ``weeks`` weeks."""
+    """A clock kind's on-time rate per week (Monday to Sunday, clocks due that week), the last ``weeks``."""
     first = week_start(today(now)) - timedelta(weeks=weeks - 1)
-    per_day = await queries.dispatches_per_day(session, principal, day_start(first))
     mondays = [first + timedelta(weeks=i) for i in range(weeks)]
-    totals: dict[date, list[int]] = {m: [0, 0] for m in mondays}
-    for d, (on_time, n) in per_day.items():
-        bucket = totals.get(week_start(d))
-        if bucket is not None:
-            bucket[0] += on_time
-            bucket[1] += n
-    rates = [rate(*totals[m]) for m in mondays]
+    rates = [
+        await on_time(
+            session, principal, kind, day_start(m), min(day_start(m + timedelta(weeks=1)), now), now
+        )
+        for m in mondays
+    ]
     return WeeklyRates(
         weeks=mondays,
         on_time_rate=[r.value for r in rates],

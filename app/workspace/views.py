@@ -24,6 +24,9 @@ from app.workspace.rates import OnTimeReport, on_time_report
 from app.workspace.schemas import Counts, DailySeries, Overview, Queue, WeeklyRates
 
 router = APIRouter(prefix="/workspace", tags=["supervisors' workspace"])
+ClockParam = Annotated[
+    Literal["dispatch", "acceptance", "mediation"], Query(description="The clock kind: 分派, 受理 or 调解")
+]
 
 
 @router.get("/overview", response_model=Overview)
@@ -93,16 +96,17 @@ async def breaches_xlsx(
     session: Session,
     principal: SupervisorPrincipal,
     params: Annotated[FilterParams, Depends()],
-    clock: Literal["dispatch"] = "dispatch",
+    clock: ClockParam = "dispatch",
     state: Literal["open", "closed"] | None = None,
     due_from: Annotated[ApiDate | None, Query(description=f"Due on or after this day, {DATE_RANGE}")] = None,
     due_to: Annotated[ApiDate | None, Query(description=f"Due on or before this day, {DATE_RANGE}")] = None,
 ) -> StreamingResponse:
-    """超期 as an Excel file: the rows of ``GET /sla/breaches`` with the same filters, every page of them,
-    with Chinese headers and real dates."""
+    """超期 as an Excel file: the rows of ``GET /sla/breaches`` with the same filters (newest due first),
+    every page of them, with Chinese headers and real dates."""
     f = await sla_filters(
         session,
         params,
+        kind=clock,
         state=state,
         due_from=day_start(due_from) if due_from else None,
         due_to=day_start(due_to + timedelta(days=1)) if due_to else None,
@@ -120,6 +124,7 @@ async def on_time(
     start: Annotated[ApiDate, Query(description=f"First day of the period, {DATE_RANGE}")],
     end: Annotated[ApiDate, Query(description=f"Last day of the period, inclusive, {DATE_RANGE}")],
     params: Annotated[FilterParams, Depends()],
+    clock: ClockParam = "dispatch",
     format: Literal["json", "xlsx"] = "json",
 ) -> object:
     """按时率 per town and organization for a period, with 环比 (the previous period of the same length) and
@@ -128,9 +133,9 @@ async def on_time(
         raise ValidationFailed([FieldError("end", "period.reversed", "The period ends before it starts.")])
     if (end - start).days > 366:
         raise ValidationFailed([FieldError("end", "period.too_long", "A period is at most a year.")])
-    f = await sla_filters(session, params) or SlaFilters(town_id=-1)
+    f = await sla_filters(session, params, kind=clock) or SlaFilters(kind=clock, town_id=-1)
     report = await on_time_report(session, principal, start, end, f)
     if format == "json":
         return report
     path = await write_xlsx("按时率", exports.RATE_COLUMNS, exports.rate_rows(report))
-    return _xlsx(path, f"on-time-{start}-{end}.xlsx")
+    return _xlsx(path, f"on-time-{clock}-{start}-{end}.xlsx")

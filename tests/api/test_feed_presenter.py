@@ -6,14 +6,14 @@ import uuid
 from datetime import datetime, timedelta
 
 from pydantic_core import to_json
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.calendar.workdays import SHANGHAI
 from app.cases.presenter import Reveal, present_cases
 from app.db import session_scope, utcnow
 from app.feed.presenter import court_cases
 from app.feed.views import FeedPage
-from app.models import Case, SlaBreach
+from app.models import Case, SlaClock
 from tests.support import act, case_body, login, person
 
 
@@ -95,15 +95,28 @@ async def _breaches(app, ids: list[uuid.UUID]) -> None:
         cases = {c.id: c for c in (await s.execute(select(Case).where(Case.id.in_(ids)))).scalars()}
         first, second = cases[ids[0]], cases[ids[1]]
 
-        def breach(case, started, **closed):
-            return SlaBreach(
+        # The cases' own running clocks make way for the open breach below (one running clock per case).
+        await s.execute(
+            update(SlaClock)
+            .where(SlaClock.case_id.in_(ids), SlaClock.stopped_at.is_(None))
+            .values(stopped_at=now, stopped_by="resolved")
+        )
+
+        def breach(case, started, closed_at=None, closed_by=None, **lateness):
+            return SlaClock(
                 case_id=case.id,
-                clock_started_at=started,
+                kind="dispatch",
+                started_at=started,
                 due_at=started + timedelta(days=3),
-                recorded_at=started + timedelta(days=3, minutes=1),
+                rule_version=1,
+                unit="working_days",
+                length_days=3,
+                breached_at=started + timedelta(days=3, minutes=1),
                 town_org_id=case.town_org_id,
                 category=case.category,
-                **closed,
+                stopped_at=closed_at,
+                stopped_by=closed_by,
+                **lateness,
             )
 
         s.add_all(

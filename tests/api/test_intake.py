@@ -45,7 +45,19 @@ async def test_village_mediator_registers_a_case(client, world):
 
     got = await client.get(f"/api/v1/cases/{case['id']}", headers=headers)
     assert got.status_code == 200
-    assert got.json() == case
+    detail = got.json()
+    # The detail adds what the caller may do now (app.cases.permissions) to what the intake answered.
+    assert detail.pop("allowed_actions") == ["accept", "decline", "withdraw"]
+    assert detail.pop("may_reveal_contact") is True
+    assert {k: v for k, v in detail.items() if k not in case} == {
+        "outcome_choices": [],
+        "escalation_target": None,
+        "may_read_contact_log": False,
+        "holder": case["current_organization"],  # 承办: the village committee it was dispatched to
+        "agreement": None,
+        "confirmation": None,
+    }
+    assert {k: v for k, v in detail.items() if k in case} == case
     events = (await client.get(f"/api/v1/cases/{case['id']}/events", headers=headers)).json()["items"]
     assert [e["type"] for e in events] == ["case.created", "case.dispatched"]
     assert [e["to_status"] for e in events] == ["pending_dispatch", "dispatched"]

@@ -103,7 +103,7 @@ async def test_version_checks_and_illegal_transitions(client, world):
     assert r.status_code == 409
     problem = r.json()
     assert problem["code"] == "transition_not_allowed" and problem["current_status"] == "in_mediation"
-    assert set(problem["allowed_actions"]) == {"escalate", "outcome", "withdraw"}
+    assert set(problem["allowed_actions"]) == {"escalate", "extend", "outcome", "withdraw"}
     again = await client.get(f"/api/v1/cases/{case['id']}", headers=v01)
     assert again.json()["status"] == "in_mediation"  # nothing changed
 

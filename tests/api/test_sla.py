@@ -1,21 +1,22 @@
-"""The dispatch deadline: sweep, breaches, late dispatch, at-risk, summary, CSV, calendar loading."""
+"""The dispatch clock: sweep, breaches, late dispatch, at-risk, summary, CSV, calendar loading."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.calendar.service import forget_cached_calendar
 from app.calendar.workdays import SHANGHAI, WorkCalendar
 from app.db import session_scope, utcnow
-from app.models import Case, Organization, SlaBreach
-from app.sla.sweep import sweep
-from tests.support import act, case_body, login
+from app.models import SlaClock
+from tests.sla_support import fresh, pending_case, restart, run_sweep
+from tests.support import act, login
 
 
 @pytest.fixture(autouse=True)
@@ -25,46 +26,17 @@ def _fresh_calendar():
     forget_cached_calendar()
 
 
-async def pending_case(client, world, app, user="lc_v01", **overrides):
-    """A case nobody can be auto-dispatched to (its village committee is deactivated)."""
-    async with session_scope(app.state.ctx.sessionmaker) as s:
-        await s.execute(update(Organization).where(Organization.code == "LY-LC-V01").values(active=False))
-    r = await client.post(
-        "/api/v1/cases", json=case_body(**overrides), headers=await login(client, world, user)
-    )
-    assert r.status_code == 201 and r.json()["status"] == "pending_dispatch", r.text
-    return r.json()
-
-
 async def backdate(app, case_id, started: datetime) -> datetime:
-    """Pretend the clock started at ``started``: its due time follows from the calendar."""
-    due = WorkCalendar().due(started, 3)
-    async with session_scope(app.state.ctx.sessionmaker) as s:
-        await s.execute(
-            update(Case)
-            .where(Case.id == case_id)
-            .values(
-                dispatch_clock_started_at=started,
-                dispatch_due_at=due.due_at,
-                dispatch_due_provisional=due.provisional,
-            )
-        )
-    return due.due_at
-
-
-async def run_sweep(app, now):
-    async with session_scope(app.state.ctx.sessionmaker) as s:
-        return await sweep(s, now)
+    return await restart(app, str(case_id), started)
 
 
 async def breach_count(app) -> int:
     async with session_scope(app.state.ctx.sessionmaker) as s:
-        return int((await s.execute(select(func.count()).select_from(SlaBreach))).scalar_one())
+        stmt = select(func.count()).select_from(SlaClock).where(SlaClock.breached_at.is_not(None))
+        return int((await s.execute(stmt)).scalar_one())
 
 
 async def test_sweep_records_each_breach_once_and_a_late_dispatch_closes_it(client, world, app):
-    import uuid
-
     case = await pending_case(client, world, app)
     started = datetime(2025, 9, 30, 10, 0, tzinfo=SHANGHAI)
     due = await backdate(app, uuid.UUID(case["id"]), started)
@@ -72,18 +44,23 @@ async def test_sweep_records_each_breach_once_and_a_late_dispatch_closes_it(clie
 
     assert (await run_sweep(app, due - timedelta(minutes=1))).breaches_recorded == 0
     first = await run_sweep(app, due + timedelta(minutes=1))
-    assert first.breaches_recorded == 1
+    assert first.breaches_recorded == 1 and first.by_kind == {"dispatch": 1}
     assert (await run_sweep(app, due + timedelta(hours=5))).breaches_recorded == 0
     assert await breach_count(app) == 1
 
     bureau = await login(client, world, "bureau")
     page = (await client.get("/api/v1/sla/breaches", headers=bureau)).json()
-    assert len(page["items"]) == 1
+    assert page["clock"] == "dispatch" and len(page["items"]) == 1
     item = page["items"][0]
-    assert item["reference"] == case["reference"] and item["open"] is True
-    assert item["due_at"] == "2025-10-12T00:00:00+08:00" and item["town"] == "LY-LC"
+    assert item["reference"] == case["reference"] and item["breached"] is True and item["stopped_at"] is None
+    assert item["due_at"] == "2025-10-12T00:00:00+08:00" and item["town"] == {
+        "code": "LY-LC",
+        "name": "溧城街道",
+    }
+    assert item["clock_label"] == "分派期限" and item["status_label"] == "待分派" and item["holder"] is None
+    assert item["lateness_seconds"] > 365 * 86400 and item["rule_version"] == 1
 
-    current = (await client.get(f"/api/v1/cases/{case['id']}", headers=bureau)).json()
+    current = await fresh(client, world, case)
     assert current["breach"]["open"] is True
     r = await act(
         client, await login(client, world, "lc_sfs"), current, "dispatch", organization_code="LY-LC-STN"
@@ -93,21 +70,18 @@ async def test_sweep_records_each_breach_once_and_a_late_dispatch_closes_it(clie
     assert breach["open"] is False and breach["lateness_hours"] > 24 * 365
     assert breach["lateness_working_days"] > 200
     assert await breach_count(app) == 1
-    closed = (await client.get("/api/v1/sla/breaches", params={"state": "closed"}, headers=bureau)).json()
+    closed = (await client.get("/api/v1/sla/breaches", params={"status": "closed"}, headers=bureau)).json()
     assert [b["reference"] for b in closed["items"]] == [case["reference"]]
-    assert (await client.get("/api/v1/sla/breaches", params={"state": "open"}, headers=bureau)).json()[
+    assert closed["items"][0]["stopped_by"] == "dispatched"
+    assert (await client.get("/api/v1/sla/breaches", params={"status": "open"}, headers=bureau)).json()[
         "items"
     ] == []
 
 
 async def test_late_dispatch_without_a_sweep_still_records_the_breach(client, world, app):
-    import uuid
-
     case = await pending_case(client, world, app)
     await backdate(app, uuid.UUID(case["id"]), utcnow() - timedelta(days=10))
-    current = (
-        await client.get(f"/api/v1/cases/{case['id']}", headers=await login(client, world, "bureau"))
-    ).json()
+    current = await fresh(client, world, case)
     r = await act(
         client, await login(client, world, "bureau"), current, "dispatch", organization_code="LY-LC-STN"
     )
@@ -118,11 +92,7 @@ async def test_late_dispatch_without_a_sweep_still_records_the_breach(client, wo
     assert (await run_sweep(app, utcnow())).breaches_recorded == 0
 
 
-async def test_lateness_counts_working_days_after_the_due_day(client, world, app):
-    import uuid
-
-    case = await pending_case(client, world, app)
-    await backdate(app, uuid.UUID(case["id"]), datetime(2025, 9, 30, 10, 0, tzinfo=SHANGHAI))
+async def test_lateness_counts_working_days_after_the_due_day():
     from app.sla.clock import lateness
 
     due = datetime(2025, 10, 12, 0, 0, tzinfo=SHANGHAI)
@@ -133,8 +103,6 @@ async def test_lateness_counts_working_days_after_the_due_day(client, world, app
 
 @pytest.mark.pg_only
 async def test_three_sweeps_at_once_record_each_breach_once(client, world, app):
-    import uuid
-
     cases = [await pending_case(client, world, app) for _ in range(5)]
     for c in cases:
         await backdate(app, uuid.UUID(c["id"]), utcnow() - timedelta(days=12))
@@ -147,65 +115,47 @@ async def test_three_sweeps_at_once_record_each_breach_once(client, world, app):
     )
 
 
+async def test_breach_pages_follow_the_cursor_in_both_sorts(client, world, app):
+    cases = [await pending_case(client, world, app) for _ in range(3)]
+    for days, c in zip((20, 10, 30), cases, strict=True):
+        await backdate(app, uuid.UUID(c["id"]), utcnow() - timedelta(days=days))
+    await run_sweep(app, utcnow())
+    bureau = await login(client, world, "bureau")
+    for sort, expected in (
+        ("due", [cases[1], cases[0], cases[2]]),
+        ("lateness", [cases[2], cases[0], cases[1]]),
+    ):
+        seen, cursor = [], None
+        while True:
+            params = {"sort": sort, "limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = (await client.get("/api/v1/sla/breaches", params=params, headers=bureau)).json()
+            seen += [i["reference"] for i in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == [c["reference"] for c in expected], sort
+
+
 async def test_at_risk_lists_clocks_due_today_or_next_working_day(client, world, app):
-    import uuid
+    from tests.sla_support import set_due
 
     soon = await pending_case(client, world, app)
     later = await pending_case(client, world, app)
     now = utcnow()
-    async with session_scope(app.state.ctx.sessionmaker) as s:
-        await s.execute(
-            update(Case)
-            .where(Case.id == uuid.UUID(soon["id"]))
-            .values(dispatch_due_at=now + timedelta(hours=3))
-        )
-        await s.execute(
-            update(Case)
-            .where(Case.id == uuid.UUID(later["id"]))
-            .values(dispatch_due_at=now + timedelta(days=9))
-        )
+    await set_due(app, soon["id"], now + timedelta(hours=3))
+    await set_due(app, later["id"], now + timedelta(days=9))
     r = await client.get("/api/v1/sla/at-risk", headers=await login(client, world, "lc_sfs"))
     assert r.status_code == 200
-    assert [c["reference"] for c in r.json()["items"]] == [soon["reference"]]
+    body = r.json()
+    assert [c["reference"] for c in body["items"]] == [soon["reference"]]
+    assert body["items"][0]["clock"] == "dispatch" and body["items"][0]["breached"] is False
     other_town = await client.get("/api/v1/sla/at-risk", headers=await login(client, world, "dt_sfs"))
     assert other_town.json()["items"] == []
 
 
-async def test_summary_counts_on_time_and_late_dispatches(client, world, app):
-    import uuid
-
-    await client.post(
-        "/api/v1/cases", json=case_body(), headers=await login(client, world, "lc_v01")
-    )  # on time
-    late = await pending_case(client, world, app)
-    await backdate(app, uuid.UUID(late["id"]), utcnow() - timedelta(days=10))
-    await run_sweep(app, utcnow())
-    still_open = await pending_case(client, world, app)
-    await backdate(app, uuid.UUID(still_open["id"]), utcnow() - timedelta(days=10))
-    await run_sweep(app, utcnow())
-    current = (
-        await client.get(f"/api/v1/cases/{late['id']}", headers=await login(client, world, "bureau"))
-    ).json()
-    await act(
-        client, await login(client, world, "bureau"), current, "dispatch", organization_code="LY-LC-STN"
-    )
-    today = utcnow().astimezone(SHANGHAI).date()
-    r = await client.get(
-        "/api/v1/sla/summary",
-        params={"start": str(today - timedelta(days=1)), "end": str(today)},
-        headers=await login(client, world, "bureau"),
-    )
-    assert r.status_code == 200, r.text
-    totals = r.json()["totals"]
-    assert (totals["dispatched"], totals["on_time"], totals["late"], totals["open_breaches"]) == (2, 1, 1, 1)
-    assert totals["on_time_rate"] == 0.5
-
-
-async def test_breaches_csv_opens_in_excel(client, world, app):
-    import uuid
-
+async def test_breaches_csv_opens_in_excel_in_chinese(client, world, app):
     case = await pending_case(client, world, app)
-    await backdate(app, uuid.UUID(case["id"]), utcnow() - timedelta(days=10))
+    await backdate(app, uuid.UUID(case["id"]), datetime(2025, 9, 30, 10, 0, tzinfo=SHANGHAI))
     await run_sweep(app, utcnow())
     r = await client.get(
         "/api/v1/sla/breaches", params={"format": "csv"}, headers=await login(client, world, "lc_sfs")
@@ -213,26 +163,23 @@ async def test_breaches_csv_opens_in_excel(client, world, app):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert r.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "案件编号" and rows[1][0] == case["reference"] and rows[1][1] == "溧城街道"
+    header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    assert header[0] == "案件编号" and row["案件编号"] == case["reference"] and row["镇(街道)"] == "溧城街道"
+    assert row["期限"] == "2025-10-11 24:00"  # 24:00 of the due day, as the pages write it
+    assert row["期限类型"] == "分派期限" and row["案件状态"] == "待分派" and row["纠纷类型"] == "邻里纠纷"
+    assert row["当事人"] == "张*、李*" and "宅基地" in row["案情摘要"] and row["是否超期"] == "是"
+    assert "受理时间" in header
 
 
 async def test_sla_queries_are_for_supervisors_and_scoped_to_their_town(client, world, app):
-    import uuid
-
     case = await pending_case(client, world, app)
     await backdate(app, uuid.UUID(case["id"]), utcnow() - timedelta(days=10))
     await run_sweep(app, utcnow())
     assert (
         await client.get("/api/v1/sla/breaches", headers=await login(client, world, "lc_v01"))
     ).status_code == 403
-    assert (
-        len(
-            (await client.get("/api/v1/sla/breaches", headers=await login(client, world, "lc_sfs"))).json()[
-                "items"
-            ]
-        )
-        == 1
-    )
+    mine = await client.get("/api/v1/sla/breaches", headers=await login(client, world, "lc_sfs"))
+    assert len(mine.json()["items"]) == 1
     assert (await client.get("/api/v1/sla/breaches", headers=await login(client, world, "dt_sfs"))).json()[
         "items"
     ] == []

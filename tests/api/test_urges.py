@@ -3,7 +3,6 @@ the organization holding the case, which closes it; an audit event each time, th
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,8 +12,8 @@ from app.calendar.service import forget_cached_calendar
 from app.calendar.workdays import SHANGHAI
 from app.db import session_scope, utcnow
 from app.models import Urge
-from tests.api.test_sla import backdate, pending_case, run_sweep
-from tests.support import act, login
+from tests.sla_support import dispatched_case, pending_case, restart, run_sweep, set_due
+from tests.support import login
 
 
 @pytest.fixture(autouse=True)
@@ -30,19 +29,17 @@ def today():
 
 async def breached_case(client, world, app):
     case = await pending_case(client, world, app)
-    await backdate(app, uuid.UUID(case["id"]), utcnow() - timedelta(days=12))
+    await restart(app, case["id"], utcnow() - timedelta(days=12))
     await run_sweep(app, utcnow())
     return case
 
 
-async def late_dispatched_case(client, world, app):
-    """Breached, then dispatched late to the town station: the station holds it and must catch up."""
-    case = await breached_case(client, world, app)
-    lc_sfs = await login(client, world, "lc_sfs")
-    current = (await client.get(f"/api/v1/cases/{case['id']}", headers=lc_sfs)).json()
-    r = await act(client, lc_sfs, current, "dispatch", organization_code="LY-LC-STN")
-    assert r.status_code == 200, r.text
-    return r.json()
+async def late_acceptance_case(client, world, app):
+    """Auto-dispatched to the village committee LY-LC-V01, which let its acceptance clock run out."""
+    case = await dispatched_case(client, world)
+    await set_due(app, case["id"], utcnow() - timedelta(hours=1))
+    await run_sweep(app, utcnow())
+    return case
 
 
 async def urge(client, headers, case, **body):
@@ -99,15 +96,16 @@ async def test_the_bureau_urges_a_breached_case_and_the_town_office_answers(clie
     assert [u["status"] for u in history] == ["answered"]
 
 
-async def test_a_town_office_urges_the_station_holding_a_late_case(client, world, app):
-    case = await late_dispatched_case(client, world, app)
+async def test_a_town_office_urges_the_committee_holding_a_late_case(client, world, app):
+    case = await late_acceptance_case(client, world, app)
     lc_sfs = await login(client, world, "lc_sfs")
-    r = await urge(client, lc_sfs, case, note="分派已超期，请今日受理。")
+    r = await urge(client, lc_sfs, case, note="受理已超期，请今日受理。")
     assert r.status_code == 201, r.text
     made = r.json()
-    assert made["holder"]["code"] == "LY-LC-STN" and made["created_by"]["code"] == "LY-LC-SFS"
+    assert made["holder"]["code"] == "LY-LC-V01" and made["created_by"]["code"] == "LY-LC-SFS"
+    assert (made["clock"], made["clock_label"]) == ("acceptance", "受理期限")
 
-    station = await login(client, world, "lc_stn")
+    station = await login(client, world, "lc_v01")
     inbox = (await client.get("/api/v1/urges", headers=station)).json()
     assert [u["id"] for u in inbox["items"]] == [made["id"]]
     other = await login(client, world, "dt_stn")
@@ -139,7 +137,7 @@ async def test_refusals(client, world, app):
     bureau = await login(client, world, "bureau")
     # A case whose clock is neither at risk nor breached: no 督办.
     fresh = await pending_case(client, world, app)
-    await backdate(app, uuid.UUID(fresh["id"]), utcnow() + timedelta(days=3))
+    await restart(app, fresh["id"], utcnow())  # due at the end of the third working day
     r = await urge(client, bureau, fresh)
     assert r.status_code == 409 and r.json()["code"] == "urge.not_due"
 

@@ -4,7 +4,6 @@ charts draw the API's series, 分派 from the queue, 督办 and its answer, the 
 from __future__ import annotations
 
 import io
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,9 @@ from playwright.async_api import expect
 from app.calendar.service import forget_cached_calendar
 from app.calendar.workdays import SHANGHAI
 from app.db import utcnow
-from tests.api.test_sla import backdate, pending_case, run_sweep
 from tests.browser.conftest import PHONE
 from tests.browser.phone import screenshot, serious_violations
+from tests.sla_support import dispatched_case, pending_case, restart, run_sweep, set_due
 from tests.support import PASSWORD, case_body, login
 
 pytestmark = pytest.mark.browser
@@ -71,7 +70,7 @@ async def no_serious_violations(page: Any) -> None:
 async def some_cases(client, world, app) -> list[dict]:
     """Two pending LY-LC cases (one breached), a pending LY-DT case, an auto-dispatched LY-LC one."""
     lc = [await pending_case(client, world, app) for _ in range(2)]
-    await backdate(app, uuid.UUID(lc[0]["id"]), utcnow() - timedelta(days=12))
+    await restart(app, lc[0]["id"], utcnow() - timedelta(days=12))
     await client.post(
         "/api/v1/cases", json=case_body(category="labour"), headers=await login(client, world, "dt_v01")
     )
@@ -187,7 +186,7 @@ async def test_the_bureau_urges_a_breached_case_and_the_holder_answers(
 async def test_the_bureau_exports_breaches_to_xlsx(desk, client, world, app, artifacts):
     cases = [await pending_case(client, world, app) for _ in range(3)]
     for n, c in enumerate(cases):
-        await backdate(app, uuid.UUID(c["id"]), datetime(2026, 3, 2 + n, 9, tzinfo=SHANGHAI))
+        await restart(app, c["id"], datetime(2026, 3, 2 + n, 9, tzinfo=SHANGHAI))
     await run_sweep(app, utcnow())
     page = await open_as(desk, "bureau", "/s/sla?list=breaches&state=open")
     await expect(page.locator("#breaches tbody tr")).to_have_count(3)
@@ -200,11 +199,11 @@ async def test_the_bureau_exports_breaches_to_xlsx(desk, client, world, app, art
     sheet = openpyxl.load_workbook(io.BytesIO(body)).active
     rows = list(sheet.iter_rows(values_only=True))
     api = await (await page.request.get("/api/v1/sla/breaches?state=open")).json()
-    assert rows[0][0] == "案件编号" and rows[0][7] == "期限" and sheet.freeze_panes == "A2"
+    assert rows[0][0] == "案件编号" and rows[0][8] == "期限" and sheet.freeze_panes == "A2"
     assert [r[0] for r in rows[1:]] == [b["reference"] for b in api["items"]]
     for row, b in zip(rows[1:], api["items"], strict=True):
-        assert isinstance(row[7], datetime)
-        assert row[7] == datetime.fromisoformat(b["due_at"]).astimezone(SHANGHAI).replace(tzinfo=None)
+        assert isinstance(row[8], datetime)
+        assert row[8] == datetime.fromisoformat(b["due_at"]).astimezone(SHANGHAI).replace(tzinfo=None)
     assert page.js_errors == []
 
 
@@ -226,40 +225,34 @@ async def test_the_rates_page_and_a_phone(desk, browser, live_server, client, wo
         await phone_ctx.close()
 
 
-async def test_a_town_office_urges_the_station_which_answers_from_its_inbox(
+async def test_a_town_office_urges_the_committee_which_answers_from_its_inbox(
     desk, context, client, world, app, artifacts
 ):
     """The holder is a mediators' organization: the badge in its /m/ inbox, the note on the case, the
     answer (a plain form) closes the 督办."""
-    lc = await some_cases(client, world, app)
-    lc_sfs = await login(client, world, "lc_sfs")
-    current = (await client.get(f"/api/v1/cases/{lc[0]['id']}", headers=lc_sfs)).json()
-    r = await client.post(
-        f"/api/v1/cases/{lc[0]['id']}/dispatch",
-        json={"organization_code": "LY-LC-STN", "version": current["version"]},
-        headers=lc_sfs,
-    )
-    assert r.status_code == 200  # late: the station now holds a case whose dispatch clock was breached
-    office = await open_as(desk, "lc_sfs", f"/s/cases/{lc[0]['id']}")
-    await office.fill("#urge-note", "分派已超期，请今日受理。")
+    case = await dispatched_case(client, world)  # held by LY-LC-V01, its acceptance clock running
+    await set_due(app, case["id"], utcnow() - timedelta(hours=2))
+    await run_sweep(app, utcnow())
+    office = await open_as(desk, "lc_sfs", f"/s/cases/{case['id']}")
+    await office.fill("#urge-note", "受理已超期，请今日受理。")
     await office.get_by_role("button", name="督办", exact=True).click()
-    await expect(office.locator(".urges .urge")).to_contain_text("致 溧城街道")
+    await expect(office.locator(".urges .urge")).to_contain_text("受理期限")
 
-    station = await context.new_page()  # a phone
-    await station.goto("/m/login")
-    await station.get_by_label("用户名").fill("lc_stn")
-    await station.get_by_label("密码").fill(PASSWORD)
-    await station.get_by_role("button", name="登录").click()
-    await station.wait_for_url("**/m/")
-    badge = station.locator(f'a[href="/m/cases/{lc[0]["id"]}"] .urge-badge')
+    committee = await context.new_page()  # a phone
+    await committee.goto("/m/login")
+    await committee.get_by_label("用户名").fill("lc_v01")
+    await committee.get_by_label("密码").fill(PASSWORD)
+    await committee.get_by_role("button", name="登录").click()
+    await committee.wait_for_url("**/m/")
+    badge = committee.locator(f'a[href="/m/cases/{case["id"]}"] .urge-badge')
     await expect(badge).to_have_text("督办")
-    await shot(station, artifacts, "m-urge-badge")
-    await station.click(f'a[href="/m/cases/{lc[0]["id"]}"]')
-    await expect(station.locator("#urge")).to_contain_text("分派已超期，请今日受理。")
-    await no_serious_violations(station)
-    await station.fill("#urge-answer", "已受理，今日联系双方。")
-    await station.get_by_role("button", name="提交答复").click()
-    await expect(station.locator(".notice[role=status]")).to_contain_text("督办已答复")
-    await expect(station.locator("#urge")).to_have_count(0)
-    urges = await (await office.request.get(f"/api/v1/cases/{lc[0]['id']}/urges")).json()
+    await shot(committee, artifacts, "m-urge-badge")
+    await committee.click(f'a[href="/m/cases/{case["id"]}"]')
+    await expect(committee.locator("#urge")).to_contain_text("受理已超期，请今日受理。")
+    await no_serious_violations(committee)
+    await committee.fill("#urge-answer", "已受理，今日联系双方。")
+    await committee.get_by_role("button", name="提交答复").click()
+    await expect(committee.locator(".notice[role=status]")).to_contain_text("督办已答复")
+    await expect(committee.locator("#urge")).to_have_count(0)
+    urges = await (await office.request.get(f"/api/v1/cases/{case['id']}/urges")).json()
     assert [(u["status"], u["answer_note"]) for u in urges] == [("answered", "已受理，今日联系双方。")]

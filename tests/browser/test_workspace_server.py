@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
 
 from app.calendar.service import forget_cached_calendar
 from app.db import utcnow
-from tests.api.test_sla import backdate, pending_case, run_sweep
 from tests.browser.web import web_login
+from tests.sla_support import pending_case, restart, run_sweep
 
 PAGES = ["/s/", "/s/queue", "/s/sla", "/s/sla?list=at-risk", "/s/urges", "/s/rates"]
 
@@ -33,7 +32,7 @@ async def test_signed_out_goes_to_login_and_a_mediator_to_their_pages(client, wo
 
 async def test_every_page_renders_in_chinese_with_the_pages_headers(client, world, app):
     case = await pending_case(client, world, app)
-    await backdate(app, uuid.UUID(case["id"]), utcnow() - timedelta(days=12))
+    await restart(app, case["id"], utcnow() - timedelta(days=12))
     await run_sweep(app, utcnow())
     for user in ("lc_sfs", "bureau"):
         client.cookies.clear()

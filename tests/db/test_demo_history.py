@@ -21,7 +21,7 @@ from app.db import session_scope, utcnow
 from app.demo.accounts import seed_accounts
 from app.demo.history import HistoryReport, write_history
 from app.demo.plan import drafts
-from app.models import Assignment, Case, CaseEvent, CaseStatus, FeedEvent, Organization, Role, SlaBreach
+from app.models import Assignment, Case, CaseEvent, CaseStatus, FeedEvent, Organization, Role, SlaClock
 from app.organizations.demo import load_demo_tree
 from app.routing.engine import TIERS
 from app.sla import queries
@@ -51,7 +51,7 @@ async def _history(url: str, tmp_path: Any, seed: int) -> tuple[HistoryReport, d
 
 
 async def _facts(session: Any) -> dict[str, Any]:
-    async def count(*where: Any, of: Any = SlaBreach.id) -> int:
+    async def count(*where: Any, of: Any = SlaClock.id) -> int:
         return int((await session.execute(select(func.count(of)).where(*where))).scalar_one())
 
     bureau = (await session.execute(select(Organization).where(Organization.code == "LY"))).scalar_one()
@@ -59,10 +59,21 @@ async def _facts(session: Any) -> dict[str, Any]:
     calendar = await calendar_in_force(session)
     next_working_day, _ = calendar.add_working_days(END.date(), 1)
     horizon = datetime.combine(next_working_day + timedelta(days=1), datetime.min.time(), SHANGHAI)
-    at_risk = await queries.at_risk(session, principal, END, horizon, queries.SlaFilters(), None, 100)
+    at_risk = await queries.at_risk(
+        session, principal, queries.SlaFilters(), now=END, horizon=horizon, after=None, limit=100
+    )
     return {
-        "breaches_open": await count(SlaBreach.closed_at.is_(None)),
-        "breaches_closed_late": await count(SlaBreach.lateness_working_days > 0),
+        "breaches_open": await count(SlaClock.breached_at.is_not(None), SlaClock.stopped_at.is_(None)),
+        "breaches_closed_late": await count(SlaClock.lateness_working_days > 0),
+        "breaches_by_kind": dict(
+            (
+                await session.execute(
+                    select(SlaClock.kind, func.count())
+                    .where(SlaClock.breached_at.is_not(None))
+                    .group_by(SlaClock.kind)
+                )
+            ).all()
+        ),
         "declines": await count(Assignment.declined_at.is_not(None), of=Assignment.id),
         "escalations": await count(Assignment.end_reason == "escalated", of=Assignment.id),
         "events": await count(of=CaseEvent.id),
@@ -104,6 +115,7 @@ async def test_the_same_seed_gives_the_same_history_and_it_covers_every_state_ti
     assert set(first.by_outcome) >= {str(o) for o in COURT_OUTCOMES | ADMINISTRATIVE_REVIEW_OUTCOMES}
     facts = first_facts
     assert facts["breaches_open"] >= 1 and facts["breaches_closed_late"] >= 1
+    assert set(facts["breaches_by_kind"]) == {"dispatch", "acceptance", "mediation"}  # the three clocks
     assert facts["declines"] >= 1 and facts["escalations"] >= 2
     assert facts["at_risk"] >= 2
     assert facts["settled_with_amount"] >= 1 and facts["feed_events"] > 0

@@ -159,5 +159,7 @@ async def test_three_concurrent_sweeps_during_intake_record_each_breach_once(app
         await sweep(session, later)  # the tick after the burst
     assert {c["status"] for c in cases} == {"pending_dispatch"}
     async with admin(db_url) as connection:
-        per_case = await connection.fetch("SELECT case_id, count(*) AS n FROM sla_breaches GROUP BY case_id")
+        per_case = await connection.fetch(
+            "SELECT case_id, count(*) AS n FROM sla_clocks WHERE breached_at IS NOT NULL GROUP BY case_id"
+        )
     assert len(per_case) == TOTAL and {row["n"] for row in per_case} == {1}

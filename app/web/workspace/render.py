@@ -32,6 +32,7 @@ templates.env.globals.update(
     clock_labels=labels.CLOCK_LABELS,
     urge_labels=labels.URGE_STATUS_LABELS,
     tier_names=labels.TIER_NAMES,
+    stop_labels=labels.CLOCK_STOP_LABELS,
 )
 templates.env.filters.update(mediator.templates.env.filters)
 templates.env.filters.update(

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.calendar.service import calendar_in_force
 from app.cases import repository as case_repo
-from app.cases.presenter import present_cases
 from app.db import utcnow
 from app.deps import Session
 from app.models import Tier
@@ -26,7 +25,7 @@ from app.routing.engine import CATEGORIES
 from app.sla import queries as sla_queries
 from app.urges import repository as urge_repo
 from app.urges.presenter import present_urges
-from app.urges.rules import at_risk_horizon
+from app.urges.rules import CLOCK_LABELS, at_risk_horizon
 from app.web import queries as mediator_queries
 from app.web.render import signed_in
 from app.web.workspace import queries
@@ -87,6 +86,10 @@ def _filter_params(q: dict[str, str]) -> FilterParams:
     )
 
 
+def _clock(value: str | None) -> str:
+    return value if value is not None and value in CLOCK_LABELS else "dispatch"
+
+
 def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -102,7 +105,9 @@ async def sla_lists(request: Request, session: Session) -> Response:
         return principal
     q = dict(request.query_params)
     kind = "at-risk" if q.get("list") == "at-risk" else "breaches"
+    clock = _clock(q.get("clock"))
     state = q.get("state") if q.get("state") in ("open", "closed") else None
+    sort = "lateness" if q.get("sort") == "lateness" else "due"
     start, end = _day(q.get("from")), _day(q.get("to"))
     params = _filter_params(q)
     now = utcnow()
@@ -111,24 +116,31 @@ async def sla_lists(request: Request, session: Session) -> Response:
         f = await sla_filters(
             session,
             params,
+            kind=clock,
             state=state,
             due_from=day_start(start) if start else None,
             due_to=day_start(end + timedelta(days=1)) if end else None,
         )
         if f is not None:
-            rows = list(await sla_queries.breaches(session, principal, f, None, LIST_LIMIT))
-        if q.get("sort") == "lateness":
-            rows.sort(key=lambda r: -(r[0].lateness_seconds or (now - r[0].due_at).total_seconds()))
+            rows = list(
+                await sla_queries.breaches(
+                    session, principal, f, sort=sort, now=now, after=None, limit=LIST_LIMIT
+                )
+            )
     else:
-        f = await sla_filters(session, params)
-        horizon = at_risk_horizon(now, await calendar_in_force(session))
+        f = await sla_filters(session, params, kind=clock)
+        horizon = at_risk_horizon(clock, now, await calendar_in_force(session))
         if f is not None:
-            cases = await sla_queries.at_risk(session, principal, now, horizon, f, None, LIST_LIMIT)
-            rows = [c.model_dump() for c in await present_cases(session, cases)]
+            rows = list(
+                await sla_queries.at_risk(
+                    session, principal, f, now=now, horizon=horizon, after=None, limit=LIST_LIMIT
+                )
+            )
     orgs = await case_repo.orgs_by_ids(
-        session, [i for r in rows if kind == "breaches" for i in (r[0].town_org_id, r[0].organization_id)]
+        session, [i for r in rows for i in (r[0].town_org_id, r[0].organization_id)]
     )
     export = {k: v for k, v in q.items() if k in ("town", "organization", "tier", "category", "state") and v}
+    export["clock"] = clock
     if start:
         export["due_from"] = start.isoformat()
     if end:
@@ -138,7 +150,7 @@ async def sla_lists(request: Request, session: Session) -> Response:
         principal,
         "s_sla.html",
         kind=kind,
-        clock="dispatch",
+        clock=clock,
         rows=rows,
         orgs=orgs,
         q=q,
@@ -191,7 +203,7 @@ async def case_page(case_id: str, request: Request, session: Session) -> Respons
         "s_case.html",
         case=case,
         timeline=timeline,
-        clocks=await queries.dispatch_clocks(session, case, now),
+        clocks=await queries.case_clocks(session, case["id"]),
         urges=history,
         answerable=_mine(rows, principal),
         targets=targets,
@@ -215,14 +227,16 @@ async def rates(request: Request, session: Session) -> Response:
         params = _filter_params(q)
     except ValidationError:
         params = FilterParams()
-    f = await sla_filters(session, params)
+    clock = _clock(q.get("clock"))
+    f = await sla_filters(session, params, kind=clock)
     report = await on_time_report(session, principal, start, end, f) if f else None
-    export = {"start": start.isoformat(), "end": end.isoformat(), "format": "xlsx"}
+    export = {"start": start.isoformat(), "end": end.isoformat(), "format": "xlsx", "clock": clock}
     export |= {k: v for k, v in q.items() if k in ("town", "organization") and v}
     return page(
         request,
         principal,
         "s_rates.html",
+        clock=clock,
         report=report,
         start=start,
         end=end,
