@@ -4,13 +4,20 @@ hash in the URL (cached for a year, a new version picked up at once), like ``app
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import Request, Response
 
-from app.web.assets import MEDIA_TYPES, Asset
-
 STATIC_DIR = Path(__file__).parent / "static"
+MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    media_type: str
+    version: str  # the first 12 hex digits of the body's SHA-256
 
 
 def _load() -> dict[str, Asset]:

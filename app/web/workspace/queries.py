@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
+from app.auth.scope import case_scope
+from app.cases import repository as case_repo
+from app.cases.presenter import masked_text, present_cases
 from app.models import Organization, OrgKind, SlaClock
 from app.routing import service as routing
 from app.sla.queries import town_scope
@@ -45,3 +49,25 @@ async def case_clocks(session: AsyncSession, case_id: uuid.UUID) -> list[SlaCloc
         select(SlaClock).where(SlaClock.case_id == case_id).order_by(SlaClock.started_at, SlaClock.id)
     )
     return list(rows.scalars())
+
+
+async def case_detail(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """The case as the API presents it, and its whole audit timeline (out of scope: None, a 404)."""
+    case = await case_repo.get_case(session, case_id, case_scope(principal))
+    if case is None:
+        return None
+    (out,) = await present_cases(session, [case])
+    events = await case_repo.events_of(session, case_id, None, 500)
+    orgs = await case_repo.orgs_by_ids(session, [e.actor_org_id for e in events])
+    timeline = [
+        {
+            "type": e.type,
+            "organization": orgs[e.actor_org_id].name if e.actor_org_id in orgs else None,
+            "reason": masked_text(e.reason),
+            "occurred_at": e.occurred_at,
+        }
+        for e in events
+    ]
+    return out.model_dump(), timeline

@@ -26,7 +26,6 @@ from app.sla import queries as sla_queries
 from app.urges import repository as urge_repo
 from app.urges.presenter import present_urges
 from app.urges.rules import CLOCK_LABELS, at_risk_horizon
-from app.web import queries as mediator_queries
 from app.web.render import signed_in
 from app.web.workspace import queries
 from app.web.workspace.assets import serve_asset
@@ -187,7 +186,7 @@ async def case_page(case_id: str, request: Request, session: Session) -> Respons
     if isinstance(principal, Response):
         return principal
     try:
-        found = await mediator_queries.case_detail(session, principal, uuid.UUID(case_id))
+        found = await queries.case_detail(session, principal, uuid.UUID(case_id))
     except ValueError:
         found = None
     if found is None:
