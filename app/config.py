@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = 30
     login_window_minutes: int = 15
     idempotency_retention_days: int = 7
+    # PIPL 最小必要: how many contact reveals one person may make in an hour (app.contact).
+    contact_reveals_per_hour: int = Field(default=30, ge=1)
     sla_sweep_interval_seconds: int = 60
     sla_sweep_enabled: bool = True
     purge_interval_seconds: int = 3600  # expired Idempotency-Keys and tokens (app.housekeeping); 0: never

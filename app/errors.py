@@ -7,6 +7,8 @@ in ``errors`` as ``{field, code, message}`` so a form can show each message besi
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app import i18n
 from app.db import TransientDatabaseError, retryable
 
 PROBLEM_BASE = "https://jiefen.example.cn/problems/"
@@ -27,10 +30,13 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 class FieldError:
     field: str  # dotted path into the request body, e.g. "parties.1.id_number"
     code: str  # e.g. "id_number.checksum"
-    message: str
+    message: str  # English; the Chinese one comes from app/errors_zh.py by code
+    # The values in the message (a length, a date), for the Chinese text: {"min_length": 12}.
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "code": self.code, "message": self.message}
+        message = i18n.localized(self.code, self.message, self.params, status=422)
+        return {"field": self.field, "code": self.code, "message": message}
 
 
 @dataclass
@@ -43,6 +49,7 @@ class DomainError(Exception):
     title: str = "Bad request"
     extra: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)  # values in the detail, for its Chinese text
 
     def __str__(self) -> str:
         return f"{self.code}: {self.detail}"
@@ -109,12 +116,17 @@ def problem_response(
     errors: list[FieldError] | None = None,
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
+    """Every problem answer passes here: the title, detail and field messages are in the request's language
+    (app/i18n.py: Chinese when Accept-Language prefers it); ``params`` and ``extra`` fill the Chinese text's
+    values."""
+    values = {**(extra or {}), **(params or {})}
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + code.replace(".", "-"),
-        "title": title,
+        "title": i18n.localized_title(status, title),
         "status": status,
-        "detail": detail,
+        "detail": i18n.localized(code, detail, values, status=status),
         "code": code,
     }
     if instance:
@@ -123,6 +135,9 @@ def problem_response(
         body["errors"] = [e.as_dict() for e in errors]
     if extra:
         body.update(extra)
+    headers = {**(headers or {}), "Vary": "Accept-Language"}
+    if i18n.language.get() == i18n.CHINESE:
+        headers["Content-Language"] = i18n.CHINESE
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -147,7 +162,8 @@ def field_errors_from_pydantic(errors: Any) -> list[FieldError]:
     for err in errors:
         msg = str(err.get("msg", "invalid"))
         msg = msg.removeprefix("Value error, ")
-        result.append(FieldError(_field_path(err.get("loc", ())), _code_of(err), msg))
+        params = {k: v for k, v in (err.get("ctx") or {}).items() if k != "error"}
+        result.append(FieldError(_field_path(err.get("loc", ())), _code_of(err), msg, params))
     return result
 
 
@@ -170,6 +186,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             errors=getattr(exc, "errors", None),
             extra=exc.extra,
             headers=exc.headers or None,
+            params=exc.params,
         )
 
     @app.exception_handler(RequestValidationError)

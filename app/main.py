@@ -13,7 +13,10 @@ from app.auth.views import router as auth_router
 from app.calendar.views import router as calendar_router
 from app.cases.action_views import router as case_actions_router
 from app.cases.views import router as cases_router
+from app.compression import install_compression
 from app.config import Settings, get_settings
+from app.confirmation.views import router as confirmation_router
+from app.contact.views import router as contact_router
 from app.context import AppContext
 from app.errors import install_problem_handlers
 from app.feed.court_views import router as court_router
@@ -73,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin_users_router,
         cases_router,
         case_actions_router,
+        contact_router,
+        confirmation_router,
         organizations_router,
         routing_router,
         sla_router,
@@ -96,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_middleware(app, settings.max_body_bytes)
     install_metrics(app)
     install_openapi_contract(app)
+    install_compression(app)  # outermost: every other middleware sees plain bodies
     return app
 
 

@@ -14,7 +14,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import health
+from app import health, i18n
 from app.context import AppContext
 from app.errors import problem_response
 from app.limits import install_body_limit
@@ -85,7 +85,8 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = Headers(scope=scope).get("x-request-id") or uuid.uuid4().hex
+        request_headers = Headers(scope=scope)
+        request_id = request_headers.get("x-request-id") or uuid.uuid4().hex
         if len(request_id) > 64 or not request_id.isprintable():
             request_id = uuid.uuid4().hex
         # request.state is scope["state"]: endpoints see request.state.request_id, and principal_key that
@@ -122,6 +123,8 @@ class RequestContextMiddleware:
             return message
 
         token = request_id_var.set(request_id)
+        # The language of this request's problem answers (app/i18n.py), wherever they are made.
+        language_token = i18n.language.set(i18n.negotiate(request_headers.get("accept-language")))
         try:
             await self.app(scope, watching_receive, send_with_headers)
         except Exception:
@@ -135,6 +138,7 @@ class RequestContextMiddleware:
             outcome = "cancelled"
             raise
         finally:
+            i18n.language.reset(language_token)
             request_id_var.reset(token)
             _log_access(scope, state, request_id, status, started, outcome)
 

@@ -13,7 +13,7 @@
 3. Keeping up: one consumer pulls from the tail with ``limit=500&wait=1`` and measures each event's lag
    (delivery time − ``occurred_at``) while
    a. ``--http-clients`` concurrent httpx clients POST court-routed cases
-      (``judicial_confirmation_requested``) to a second uvicorn worker as fast as it goes, for
+      (``litigation_intended``) to a second uvicorn worker as fast as it goes, for
       ``--http-seconds``;
    b. a direct database writer commits ``--rate`` dispatches per second, each its own transaction (an audit
       ``case_events`` row and its outbox row, as ``write_events`` does), for ``--db-seconds``.
@@ -250,7 +250,7 @@ async def keep_up_http(
 ) -> dict[str, Any]:
     consumer = Consumer(feed_url, key, start_cursor)
     consumer_task = asyncio.create_task(consumer.run())
-    body = case_body(datetime.now(UTC).astimezone()) | {"judicial_confirmation_requested": True}
+    body = case_body(datetime.now(UTC).astimezone()) | {"litigation_intended": True}
     payload = json.dumps(body, ensure_ascii=False).encode()
     statuses: dict[int, int] = {}
     latencies: list[float] = []

@@ -291,7 +291,7 @@ JOIN bench_due d ON d.day = (t.started_at AT TIME ZONE 'Asia/Shanghai')::date
 
 INSERT_SLA_CASES = """
 INSERT INTO cases (id, reference, category, summary, claim_amount_fen, occurred_on, risk_level,
-    judicial_confirmation_requested, applicant_count, respondent_is_government, cross_village, cross_town,
+    litigation_intended, applicant_count, respondent_is_government, cross_village, cross_town,
     town_org_id, village_org_id, intake_org_id, created_by_user_id, received_at, status, version,
     routing_tier, routing_selector, routing_channel, routing_org_id, routing_rule_id,
     routing_rule_set_version,
@@ -496,7 +496,7 @@ FROM generate_series(1, $1::int) AS n
 
 INSERT_FEED_CASES = """
 INSERT INTO cases (id, reference, category, summary, claim_amount_fen, occurred_on, risk_level,
-    judicial_confirmation_requested, applicant_count, respondent_is_government, cross_village, cross_town,
+    litigation_intended, applicant_count, respondent_is_government, cross_village, cross_town,
     town_org_id, village_org_id, intake_org_id, created_by_user_id, received_at, status, version,
     routing_tier, routing_selector, routing_channel, routing_org_id, routing_rule_id,
     routing_rule_set_version,
@@ -507,7 +507,7 @@ SELECT g.case_id, 'LY-' || extract(year FROM g.started_at)::int || '-' || lpad(g
        g.category, $1, (g.n % 500) * 10000, (g.started_at - interval '10 days')::date, 'low', true, 1, false,
        false, false, g.town_id, g.village_id, g.village_id, $2::int, g.started_at, g.status,
        CASE g.status WHEN 'dispatched' THEN 2 WHEN 'in_mediation' THEN 3 ELSE 4 END,
-       'court', 'court', NULL, $3::int, 'judicial-confirmation', 1, '申请司法确认→法院分中心', '[]'::jsonb,
+       'court', 'court', NULL, $3::int, 'litigation-intended', 1, '拟起诉→法院诉前调解', '[]'::jsonb,
        'court', $3::int, g.started_at, d.due_at, d.provisional, $4::text,
        CASE WHEN g.status = 'resolved' THEN 'settled' END,
        CASE WHEN g.status = 'resolved' THEN 'court' END,

@@ -89,7 +89,9 @@ def case_body(now: datetime) -> dict[str, Any]:
         "occurred_on": (now.date() - timedelta(days=12)).isoformat(),
         "received_at": (now - timedelta(minutes=30)).isoformat(timespec="seconds"),
         "risk_level": "low",
-        "judicial_confirmation_requested": False,
+        "litigation_intended": False,
+        # The same two parties in every request: registered knowingly, as a mediator does after 仍然登记？
+        "confirm_duplicate": True,
         "town_code": "LY-LC",
         "village_code": MEDIATOR_ORG,
         "parties": [

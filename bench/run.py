@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "feed": "bench.feed",
     "demo": "bench.demo",
     "workspace": "bench.workspace",  # issue #14
+    "pages": "bench.pages",
 }
 
 

@@ -109,7 +109,10 @@ def case_body(**overrides: Any) -> dict[str, Any]:
         "claim_amount": "3000.00",
         "occurred_on": "2026-11-01",
         "risk_level": "low",
-        "judicial_confirmation_requested": False,
+        "litigation_intended": False,
+        # Every test registers the same two neighbours again and again: say so, or each second registration
+        # would be a possible duplicate (409). tests/api/test_duplicates.py sends False.
+        "confirm_duplicate": True,
         "parties": [
             {
                 "role": "applicant",

@@ -54,7 +54,14 @@ async def create_user(
         )
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            [FieldError("password", "password.too_short", f"At least {MIN_PASSWORD_LENGTH} characters.")]
+            [
+                FieldError(
+                    "password",
+                    "password.too_short",
+                    f"At least {MIN_PASSWORD_LENGTH} characters.",
+                    {"min_length": MIN_PASSWORD_LENGTH},
+                )
+            ]
         )
     org = await org_by_code(session, org_code)
     if org.kind not in ROLE_ORG_KINDS[role]:

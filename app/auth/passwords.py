@@ -87,9 +87,17 @@ def strength_errors(password: str, username: str, field: str = "new_password") -
     """Everything wrong with ``password`` as a new password for ``username`` (empty: acceptable)."""
     errors = []
     if len(password) < MIN_LENGTH:
-        errors.append(FieldError(field, "password.too_short", f"At least {MIN_LENGTH} characters."))
+        errors.append(
+            FieldError(
+                field, "password.too_short", f"At least {MIN_LENGTH} characters.", {"min_length": MIN_LENGTH}
+            )
+        )
     if len(password) > MAX_LENGTH:
-        errors.append(FieldError(field, "password.too_long", f"At most {MAX_LENGTH} characters."))
+        errors.append(
+            FieldError(
+                field, "password.too_long", f"At most {MAX_LENGTH} characters.", {"max_length": MAX_LENGTH}
+            )
+        )
     if password and _classes(password) < 2:
         errors.append(
             FieldError(

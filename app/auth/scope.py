@@ -9,12 +9,20 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from app.auth.principal import Principal
-from app.models import Assignment, Case, OrgKind, Role
+from app.models import Assignment, Case, ConfirmationRequest, OrgKind, Role
 
 
 def _assigned_to(org_id: int) -> ColumnElement[bool]:
     return exists(
         select(Assignment.id).where(Assignment.case_id == Case.id, Assignment.organization_id == org_id)
+    )
+
+
+def _confirmation_to(org_id: int) -> ColumnElement[bool]:
+    return exists(
+        select(ConfirmationRequest.id).where(
+            ConfirmationRequest.case_id == Case.id, ConfirmationRequest.court_org_id == org_id
+        )
     )
 
 
@@ -35,7 +43,8 @@ def case_scope(principal: Principal) -> ColumnElement[bool]:
                 Case.intake_org_id == principal.organization_id, _assigned_to(principal.organization_id)
             )
         case Role.COURT:
-            return _assigned_to(principal.organization_id)
+            # What was routed to it, and what asks it for judicial confirmation.
+            return or_(_assigned_to(principal.organization_id), _confirmation_to(principal.organization_id))
     return false()
 
 
@@ -76,8 +85,14 @@ def may_dispatch_to(principal: Principal, target_kind: str, target_town_id: int 
     return principal.town_id is not None and target_town_id == principal.town_id
 
 
-def sees_contact_data(viewer_org_id: int, current_org_id: int | None, resolved_org_id: int | None) -> bool:
-    """The court sub-center, the one role that must contact the parties, reads full ID numbers and phones
-    only of a case it holds now or resolved. Once the case has left it (the feed's ``case.routed_away``), it
-    reads them masked like everyone else; what its feed already delivered stays delivered."""
-    return viewer_org_id in (current_org_id, resolved_org_id)
+def sees_contact_data(
+    viewer_org_id: int,
+    current_org_id: int | None,
+    resolved_org_id: int | None,
+    asked_to_confirm: bool = False,
+) -> bool:
+    """The court sub-center, the one role that must contact the parties, reads full ID numbers, phones and
+    addresses only of a case it holds now or resolved, or whose agreement it is asked to confirm (it serves
+    the parties, 送达). Once the case has left it (the feed's ``case.routed_away``), it reads them masked like
+    everyone else; what its feed already delivered stays delivered."""
+    return asked_to_confirm or viewer_org_id in (current_org_id, resolved_org_id)

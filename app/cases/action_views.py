@@ -21,10 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.cases import actions
+from app.cases.detail import CaseDetailOut, present_detail
 from app.cases.lifecycle import Outcome
-from app.cases.permissions import abilities
-from app.cases.presenter import detail_out, present_cases
-from app.cases.schemas import AgreementEffectiveOn, CaseDetailOut
+from app.cases.schemas import AgreementEffectiveOn, CourtCaseNumber, VisitedOn
 from app.cases.transitions import Loaded, flush, load
 from app.context import AppContext
 from app.db import utcnow
@@ -76,6 +75,9 @@ class OutcomeIn(_Action):
     agreed_amount: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=2)
     performed: StrictBool | None = None
     agreement_effective_on: AgreementEffectiveOn = None
+    court_case_number: CourtCaseNumber | None = Field(
+        default=None, description="案号: the court sub-center's own outcomes carry its case number"
+    )
     note: str | None = Field(default=None, max_length=1000)
 
     def detail(self) -> dict[str, Any]:
@@ -89,6 +91,13 @@ class ExtendIn(_Action):
 
 class CloseIn(_Action):
     follow_up_note: str = Field(min_length=2, max_length=1000, description="回访情况")
+    visited_on: VisitedOn = None
+    agreement_performed: StrictBool | None = Field(
+        default=None, description="At the visit: has the agreement been performed (协议是否履行)"
+    )
+
+    def detail(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", include={"visited_on", "agreement_performed"}, exclude_none=True)
 
 
 def expected_version(if_match: str | None, body: _Action) -> int:
@@ -115,8 +124,7 @@ async def case_response(
     session: AsyncSession, principal: Principal, case: Case, now: datetime, status: int = 200
 ) -> Response:
     """The case as the caller sees it now, with what it may do next (CaseDetailOut), as exact JSON text."""
-    (out,) = await present_cases(session, [case])
-    detail = detail_out(out, await abilities(session, principal, case, now))
+    detail = await present_detail(session, principal, case, now)
     return Response(
         detail.model_dump_json(),
         status_code=status,
@@ -255,7 +263,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec(
             "close",
             CloseIn,
-            lambda s, p, c, b, now: actions.close(p, c, b.follow_up_note, now),
+            lambda s, p, c, b, now: actions.close(p, c, b.follow_up_note, now, b.detail()),
             "归档: after the follow-up visit (回访), with its note.",
         ),
         ActionSpec(

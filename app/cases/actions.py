@@ -278,6 +278,16 @@ async def record_outcome(
             ]
         )
     _check_effective_on(loaded.case, detail.get("agreement_effective_on"))
+    if detail.get("court_case_number") and assignment.tier != "court":
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "court_case_number",
+                    "court_case_number.not_court",
+                    "Only the court sub-center's outcomes carry a court case number (案号).",
+                )
+            ]
+        )
     transition(
         loaded,
         Action.OUTCOME,
@@ -315,8 +325,16 @@ async def withdraw(
     loaded.assignment = None
 
 
-def close(principal: Principal, loaded: Loaded, follow_up_note: str, now: datetime) -> None:
+def close(
+    principal: Principal,
+    loaded: Loaded,
+    follow_up_note: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """resolved → closed after the follow-up visit; ``detail``: the visit's date and whether the agreement
+    was performed, kept on the audit event."""
     require(Action.CLOSE, principal, loaded.facts)
     case = loaded.case
-    transition(loaded, Action.CLOSE, Actor.of(principal), now, reason=follow_up_note)
+    transition(loaded, Action.CLOSE, Actor.of(principal), now, reason=follow_up_note, data=detail)
     case.closed_at = now

@@ -21,6 +21,8 @@ from app.prepared import executemany
 
 # Key of an event dict naming the organization that held the case before the event (not a column).
 HOLDER_KEY = "_holder"
+# Key naming an organization the event is addressed to without holding the case (not a column).
+ADDRESSEE_KEY = "_addressee"
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,11 @@ async def _outbox_rows(
     if not events:
         return []
     holders = [e.get(HOLDER_KEY) for e in events]
-    feed_orgs = await feed_organizations(session, [*holders, case.current_org_id, case.resolved_org_id])
+    addressees = [e.get(ADDRESSEE_KEY) for e in events]
+    feed_orgs = await feed_organizations(
+        session, [*holders, *addressees, case.current_org_id, case.resolved_org_id]
+    )
     if not feed_orgs:
         return []
-    rows = feed_rows(events, holders, case.current_org_id, case.resolved_org_id, feed_orgs)
+    rows = feed_rows(events, holders, case.current_org_id, case.resolved_org_id, feed_orgs, addressees)
     return [{k: r.get(k) for k in FEED_COLUMNS} for r in rows]

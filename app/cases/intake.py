@@ -22,11 +22,12 @@ from app.cases import repository as repo
 from app.cases import sql
 from app.cases.actions import dispatch_to
 from app.cases.events import rows_of
+from app.cases.lifecycle import STATUS_LABELS
 from app.cases.presenter import case_out
 from app.cases.schemas import CaseIn
 from app.cases.transitions import Actor, Loaded
 from app.context import AppContext
-from app.errors import FieldError, ValidationFailed
+from app.errors import Conflict, FieldError, ValidationFailed
 from app.idempotency import Replay, claim, complete, fingerprint
 from app.models import Case, CaseStatus, ClockKind, OrgKind, Party
 from app.organizations.cache import OrgKey, org_keys_by_codes
@@ -150,7 +151,7 @@ async def draft_case(session: AsyncSession, principal: Principal, body: CaseIn, 
         claim_amount_fen=_fen(body.claim_amount),
         occurred_on=body.occurred_on,
         risk_level=body.risk_level,
-        judicial_confirmation_requested=body.judicial_confirmation_requested,
+        litigation_intended=body.litigation_intended,
         applicant_count=sum(1 for p in body.parties if p.role == "applicant"),
         respondent_is_government=any(p.is_government for p in body.parties if p.role == "respondent"),
         cross_village=len(villages - {None}) > 1,
@@ -197,6 +198,8 @@ async def create_case(
             return IntakeResult(claimed.status, claimed.body, first["id"], first["version"], replayed=True)
         claim_id = claimed
 
+    if not body.confirm_duplicate:
+        await _refuse_possible_duplicates(session, ctx, body, now)
     draft = await draft_case(session, principal, body, now)
     case = draft.case
     parties = _party_rows(ctx, case.id, body, draft.places)
@@ -242,6 +245,31 @@ async def create_case(
     if claim_id is not None:
         await complete(session, claim_id, 201, result)
     return IntakeResult(201, result, str(case.id), case.version, replayed=False)
+
+
+# A party's ID number in an open case received this recently makes a new registration a possible duplicate.
+DUPLICATE_WINDOW = timedelta(days=90)
+
+
+async def _refuse_possible_duplicates(
+    session: AsyncSession, ctx: AppContext, body: CaseIn, now: datetime
+) -> None:
+    """409 ``case.possible_duplicate`` (nothing stored, no case number taken) when a party's ID number, by
+    its blind index, is in an open case received in the last 90 days; the client re-sends with
+    ``confirm_duplicate: true`` to register it anyway. A replayed Idempotency-Key never gets here."""
+    bidxs = {ctx.blind_index.compute(p.id_number, context=ID_CONTEXT) for p in body.parties if p.id_number}
+    found = await repo.open_cases_naming(session, bidxs, now - DUPLICATE_WINDOW)
+    if found:
+        raise Conflict(
+            f"A party of this dispute is named in {len(found)} open case(s) received in the last "
+            f"{DUPLICATE_WINDOW.days} days. Check them; to register this one anyway, send it again with "
+            '"confirm_duplicate": true.',
+            code="case.possible_duplicate",
+            duplicates=[
+                {"reference": reference, "status": status, "status_label": STATUS_LABELS[status]}
+                for reference, status in found
+            ],
+        )
 
 
 def store_decision(case: Case, decision: Decision, found: Candidates) -> None:

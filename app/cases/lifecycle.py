@@ -13,6 +13,16 @@ from enum import StrEnum
 from app.models import CaseStatus
 from app.routing.engine import tier_rank
 
+# The states in Chinese, for what the API itself says (a possible duplicate's status_label); the pages use
+# app.web.labels.STATUS_LABELS, which tests/unit/test_labels_complete.py holds equal to this.
+STATUS_LABELS: dict[str, str] = {
+    "pending_dispatch": "待分派",
+    "dispatched": "已分派",
+    "in_mediation": "调解中",
+    "resolved": "已办结",
+    "closed": "已归档",
+}
+
 
 class Action(StrEnum):
     DISPATCH = "dispatch"

@@ -28,8 +28,16 @@ from app.auth.scope import supervises_town
 from app.calendar.workdays import SHANGHAI
 from app.cases.lifecycle import Action, escalation_tier, next_status, outcomes_for
 from app.db import utcnow
-from app.errors import Forbidden
-from app.models import Assignment, Case, CaseStatus, Organization, Role
+from app.errors import Conflict, DomainError, Forbidden
+from app.models import (
+    Assignment,
+    Case,
+    CaseStatus,
+    ConfirmationRequest,
+    ConfirmationStatus,
+    Organization,
+    Role,
+)
 from app.routing.engine import target_label
 
 # How an escalation picks the next rung's organization: tier → (selector, channel).
@@ -107,21 +115,37 @@ def may_close(principal: Principal, facts: CaseFacts) -> bool:
     )
 
 
+def confirmation_refusal(principal: Principal, facts: CaseFacts) -> DomainError | None:
+    """Why this caller may not request judicial confirmation now (None: it may). 人民调解法 第33条: a settled
+    written agreement, by the organization that mediated it, within 30 days of it taking effect
+    (``judicial_confirmation_due_on``), one open request at a time. The case keeps its state."""
+    if principal.role != Role.MEDIATOR or facts.resolved_org_id != principal.organization_id:
+        return refuse("request judicial confirmation of")
+    if facts.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED) or facts.outcome != "settled":
+        return Conflict(
+            "Judicial confirmation is requested for a settled case.", code="confirmation.not_settled"
+        )
+    if facts.agreement_type != "written":
+        return Conflict(
+            "Only a written mediation agreement can be confirmed by the court.",
+            code="confirmation.not_written",
+        )
+    due = facts.judicial_confirmation_due_on
+    if due is None or facts.today is None or facts.today > due:
+        return Conflict(
+            f"The 30 days to apply for judicial confirmation ended on {due} (人民调解法 第33条).",
+            code="confirmation.window_closed",
+        )
+    if facts.confirmation_open:
+        return Conflict(
+            "A request for judicial confirmation already awaits the court's answer.",
+            code="confirmation.already_requested",
+        )
+    return None
+
+
 def may_request_confirmation(principal: Principal, facts: CaseFacts) -> bool:
-    """人民调解法 第33条: a settled written agreement, by the organization that mediated it, within 30 days
-    of it taking effect (``judicial_confirmation_due_on``), one open request at a time. The case keeps its
-    state."""
-    return (
-        principal.role == Role.MEDIATOR
-        and facts.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
-        and facts.outcome == "settled"
-        and facts.agreement_type == "written"
-        and facts.resolved_org_id == principal.organization_id
-        and facts.judicial_confirmation_due_on is not None
-        and facts.today is not None
-        and facts.today <= facts.judicial_confirmation_due_on
-        and not facts.confirmation_open
-    )
+    return confirmation_refusal(principal, facts) is None
 
 
 # action → who may do it. The lifecycle table says from which states (checked in :func:`permitted`).
@@ -266,15 +290,26 @@ async def load_facts(
         holder = (
             await session.execute(select(Organization).where(Organization.id == assignment.organization_id))
         ).scalar_one()
-    agreement = await resolved_agreement(session, case) if case.outcome == "settled" else {}
+    settled = case.outcome == "settled"
+    agreement = await resolved_agreement(session, case) if settled else {}
     return facts_of(
         case,
         assignment,
         holder,
         now=now,
         agreement_type=agreement.get("agreement_type"),
-        confirmation_open=False,
+        confirmation_open=settled and await _confirmation_open(session, case),
     )
+
+
+async def _confirmation_open(session: AsyncSession, case: Case) -> bool:
+    found = await session.execute(
+        select(ConfirmationRequest.id).where(
+            ConfirmationRequest.case_id == case.id,
+            ConfirmationRequest.status == ConfirmationStatus.REQUESTED,
+        )
+    )
+    return found.first() is not None
 
 
 async def abilities(

@@ -2,41 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.scope import sees_contact_data
 from app.cases import repository as repo
-from app.cases.permissions import CaseAbilities
 from app.cases.schemas import (
     AssignmentOut,
     CaseBreachOut,
-    CaseDetailOut,
     CaseOut,
-    EscalationTargetOut,
     OrgRef,
     PartyOut,
     RoutingOut,
 )
 from app.models import Assignment, Case, Organization, Party, SlaClock
-from app.pii.contexts import ID_CONTEXT, PHONE_CONTEXT
+from app.pii.contexts import ADDRESS_CONTEXT, ID_CONTEXT, PHONE_CONTEXT
 from app.pii.crypto import FieldCipher
 from app.pii.free_text import mask_free_text
 
 
 @dataclass(frozen=True)
 class Reveal:
-    """The court sub-center's full view: for the cases it holds or resolved (``sees_contact_data``), the
-    parties' ID numbers and phones decrypted and free text as written; for the others, the masked view."""
+    """The court sub-center's full view: for the cases it holds or resolved, or is asked to confirm
+    (``sees_contact_data``), the parties' ID numbers, phones and addresses decrypted and free text as
+    written; for the others, the masked view. ``asked``: the ids of the cases asking it for confirmation
+    (``with_asked``)."""
 
     cipher: FieldCipher
     organization_id: int
+    asked: frozenset[uuid.UUID] = frozenset()
 
-    def applies_to(self, current_org_id: int | None, resolved_org_id: int | None) -> bool:
-        return sees_contact_data(self.organization_id, current_org_id, resolved_org_id)
+    def applies_to(
+        self, current_org_id: int | None, resolved_org_id: int | None, case_id: uuid.UUID | None = None
+    ) -> bool:
+        return sees_contact_data(
+            self.organization_id, current_org_id, resolved_org_id, asked_to_confirm=case_id in self.asked
+        )
+
+    async def with_asked(self, session: AsyncSession, case_ids: Collection[uuid.UUID]) -> Reveal:
+        asked = await repo.cases_asking_confirmation(session, self.organization_id, case_ids)
+        return replace(self, asked=frozenset(asked))
 
 
 def masked_text(text: str | None) -> str | None:
@@ -108,7 +117,7 @@ def case_out(
         occurred_on=case.occurred_on,
         received_at=case.received_at,
         risk_level=case.risk_level,
-        judicial_confirmation_requested=case.judicial_confirmation_requested,
+        litigation_intended=case.litigation_intended,
         town=town,
         village=org_ref(orgs.get(case.village_org_id)) if case.village_org_id else None,
         intake_organization=intake,
@@ -136,6 +145,7 @@ def case_out(
                 name=p.name,
                 id_number=_reveal(reveal, p.id_number_enc, ID_CONTEXT) if reveal else p.id_number_masked,
                 phone=_reveal(reveal, p.phone_enc, PHONE_CONTEXT) if reveal else p.phone_masked,
+                address=_reveal(reveal, p.address_enc, ADDRESS_CONTEXT) if reveal else None,
                 is_government=p.is_government,
             )
             for p in parties
@@ -172,6 +182,8 @@ async def present_cases(
     org_ids = [i for c in cases for i in _org_ids(c, assignments.get(c.id))]
     orgs = await repo.orgs_by_ids(session, org_ids)
     breaches = await repo.latest_breaches_of(session, ids)
+    if reveal is not None:
+        reveal = await reveal.with_asked(session, ids)
     return [
         case_out(c, parties[c.id], orgs, assignments.get(c.id), breaches.get(c.id), _cipher_for(reveal, c))
         for c in cases
@@ -179,17 +191,5 @@ async def present_cases(
 
 
 def _cipher_for(reveal: Reveal | None, case: Case) -> FieldCipher | None:
-    return reveal.cipher if reveal and reveal.applies_to(case.current_org_id, case.resolved_org_id) else None
-
-
-def detail_out(out: CaseOut, abilities: CaseAbilities) -> CaseDetailOut:
-    """A presented case with what the caller may do on it now."""
-    target = abilities.escalation
-    return CaseDetailOut(
-        **out.model_dump(),
-        allowed_actions=abilities.actions,
-        outcome_choices=abilities.outcomes,
-        escalation_target=EscalationTargetOut(tier=target.tier, label=target.label) if target else None,
-        may_reveal_contact=abilities.may_reveal_contact,
-        may_read_contact_log=abilities.may_read_contact_log,
-    )
+    shown = reveal and reveal.applies_to(case.current_org_id, case.resolved_org_id, case.id)
+    return reveal.cipher if reveal and shown else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app import prepared
 from app.cases import sql
 from app.cases.events import EventRows
-from app.models import Assignment, Case, CaseEvent, ClockKind, Organization, Party, SlaClock
+from app.models import (
+    Assignment,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    ClockKind,
+    ConfirmationRequest,
+    Organization,
+    Party,
+    SlaClock,
+)
 
 
 async def orgs_by_codes(session: AsyncSession, codes: Iterable[str]) -> dict[str, Organization]:
@@ -183,3 +193,42 @@ async def latest_breaches_of(
         .order_by(SlaClock.started_at)
     )
     return {b.case_id: b for b in rows.scalars()}
+
+
+async def cases_asking_confirmation(
+    session: AsyncSession, court_org_id: int, case_ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of ``case_ids`` ask ``court_org_id`` for judicial confirmation (any request, answered or not)."""
+    if not case_ids:
+        return set()
+    found = await session.execute(
+        select(ConfirmationRequest.case_id).where(
+            ConfirmationRequest.court_org_id == court_org_id, ConfirmationRequest.case_id.in_(list(case_ids))
+        )
+    )
+    return set(found.scalars())
+
+
+OPEN_STATUSES = (CaseStatus.PENDING_DISPATCH, CaseStatus.DISPATCHED, CaseStatus.IN_MEDIATION)
+
+
+async def open_cases_naming(
+    session: AsyncSession, id_number_bidxs: Collection[str], received_since: datetime, limit: int = 10
+) -> list[tuple[str, str]]:
+    """(reference, status) of the open cases received since ``received_since`` that name a party with one
+    of these ID numbers, found by their blind index (never by decrypting)."""
+    if not id_number_bidxs:
+        return []
+    rows = await session.execute(
+        select(Case.reference, Case.status)
+        .join(Party, Party.case_id == Case.id)
+        .where(
+            Party.id_number_bidx.in_(list(id_number_bidxs)),
+            Case.status.in_(OPEN_STATUSES),
+            Case.received_at >= received_since,
+        )
+        .distinct()
+        .order_by(Case.reference)
+        .limit(limit)
+    )
+    return [(reference, status) for reference, status in rows]

@@ -31,7 +31,7 @@ from app.calendar.workdays import SHANGHAI
 from app.cases.lifecycle import Outcome
 from app.instants import LocalDateTime
 from app.models import CaseStatus, PartyRole, Tier
-from app.pii.identity import InvalidValue, normalize_mobile, validate_resident_id
+from app.pii.identity import InvalidValue, normalize_phone, validate_resident_id
 from app.routing.engine import CATEGORIES, RISK_LEVELS, Category
 from app.validation import ApiDate, require_offset, written_as_a_date
 
@@ -58,6 +58,18 @@ def _agreement_effective_on(value: date | None) -> date | None:
         )
     return value
 
+
+def _visited_on(value: date | None) -> date | None:
+    if value is not None and value > datetime.now(SHANGHAI).date():
+        raise PydanticCustomError("visited_on.future", "The follow-up visit cannot be after today.")
+    return value
+
+
+VisitedOn = Annotated[
+    ApiDate | None,
+    AfterValidator(_visited_on),
+    Field(description="The day of the follow-up visit (回访日期), not after today (Asia/Shanghai)"),
+]
 
 # Optional itself, so that the description sits on the field in the OpenAPI, not inside its anyOf.
 AgreementEffectiveOn = Annotated[
@@ -135,7 +147,7 @@ class PartyIn(BaseModel):
         if not value:
             return None
         try:
-            return normalize_mobile(value)
+            return normalize_phone(value)
         except InvalidValue as exc:
             raise _pii_error(exc) from None
 
@@ -168,10 +180,26 @@ class CaseIn(BaseModel):
         ),
     )
     risk_level: str = Field(default="low", json_schema_extra=RISK_LEVEL_ENUM)
-    judicial_confirmation_requested: StrictBool = False
+    litigation_intended: StrictBool = Field(
+        default=False,
+        description="当事人已起诉或拟起诉: the parties have sued or intend to sue, so the case goes to "
+        "pre-litigation mediation (诉前调解) at the court sub-center.",
+    )
+    judicial_confirmation_requested: StrictBool | None = Field(
+        default=None,
+        deprecated=True,
+        description="Deprecated, accepted for one release: read as `litigation_intended`. Judicial "
+        "confirmation (司法确认) is not a routing target; it is requested after a settlement with "
+        "POST /cases/{id}/confirmation-request.",
+    )
     town_code: str | None = Field(default=None, max_length=40)
     village_code: str | None = Field(default=None, max_length=40)
     parties: list[PartyIn] = Field(min_length=2, max_length=50)
+    confirm_duplicate: StrictBool = Field(
+        default=False,
+        description="仍然登记: register although a party's ID number is in an open case of the last 90 days "
+        "(the answer without it is 409 `case.possible_duplicate` listing those cases).",
+    )
 
     @field_validator("category")
     @classmethod
@@ -214,6 +242,14 @@ class CaseIn(BaseModel):
             )
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _deprecated_flag(cls, data: Any) -> Any:
+        """The old intake flag means what litigation_intended means now (sent to the court at intake)."""
+        if isinstance(data, dict) and data.get("judicial_confirmation_requested") is True:
+            return {**data, "litigation_intended": True}
+        return data
+
     @model_validator(mode="wrap")
     @classmethod
     def _collect_all_errors(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
@@ -225,7 +261,9 @@ class CaseIn(BaseModel):
             errors += [
                 InitErrorDetails(
                     type=PydanticCustomError(
-                        str(e["type"]), str(e["msg"]).replace("{", "(").replace("}", ")")
+                        str(e["type"]),
+                        str(e["msg"]).replace("{", "(").replace("}", ")"),
+                        e.get("ctx"),  # the limits (min_length, ...), for the Chinese message
                     ),
                     loc=tuple(e["loc"]),
                     input=e.get("input"),
@@ -255,6 +293,19 @@ def _party_role_errors(data: Any) -> list[InitErrorDetails]:
     ]
 
 
+# 案号: (year), court code, case-type characters, number, 号: (2026)苏0481民特123号; brackets either width.
+COURT_CASE_NUMBER_PATTERN = r"^[(（][0-9]{4}[)）][\u4e00-\u9fff][0-9]{0,6}[\u4e00-\u9fff]{1,6}[0-9]{1,7}号$"
+CourtCaseNumber = Annotated[
+    str,
+    Field(
+        min_length=8,
+        max_length=64,
+        pattern=COURT_CASE_NUMBER_PATTERN,
+        description="The court's case number (案号), e.g. (2026)苏0481民特123号",
+    ),
+]
+
+
 class OrgRef(BaseModel):
     code: str
     name: str
@@ -266,7 +317,15 @@ class PartyOut(BaseModel):
     kind: Literal["person", "organization"]
     name: str
     id_number: str | None = Field(description="Masked: first 6 and last 4 characters.")
-    phone: str | None = Field(description="Masked: first 3 and last 4 digits.")
+    phone: str | None = Field(
+        description="Masked: a mobile's first 3 and last 4 digits (138****8000), a landline's area code and "
+        "last 4 digits (0519****4321)."
+    )
+    address: str | None = Field(
+        default=None,
+        description="Only in the court's full view (the cases it holds, resolved or is asked to confirm); "
+        "elsewhere null: the holder sees it with POST /cases/{id}/contact-reveal.",
+    )
     is_government: bool
 
 
@@ -316,7 +375,7 @@ class CaseOut(BaseModel):
     occurred_on: date | None
     received_at: LocalDateTime
     risk_level: str = Field(json_schema_extra=RISK_LEVEL_ENUM)
-    judicial_confirmation_requested: bool
+    litigation_intended: bool
     town: OrgRef
     village: OrgRef | None
     intake_organization: OrgRef
@@ -358,27 +417,3 @@ class EventOut(BaseModel):
 class EventPage(BaseModel):
     items: list[EventOut]
     next_cursor: str | None
-
-
-class EscalationTargetOut(BaseModel):
-    tier: Tier
-    label: str = Field(description="Where 上交 would send the case, in Chinese, e.g. 市级非诉讼服务中心")
-
-
-class CaseDetailOut(CaseOut):
-    """One case as the caller sees it, with what the caller may do on it now (app.cases.permissions)."""
-
-    allowed_actions: list[str] = Field(
-        description="The actions the caller may take now: dispatch, accept, decline, escalate, outcome, "
-        "withdraw, close, request_confirmation. An action not listed is refused (403 or 409)."
-    )
-    outcome_choices: list[str] = Field(
-        description="The outcomes the caller may record now (empty unless `outcome` is allowed)."
-    )
-    escalation_target: EscalationTargetOut | None = Field(
-        description="Where 上交 would send the case (null unless `escalate` is allowed)."
-    )
-    may_reveal_contact: bool = Field(
-        description="May the caller reveal the parties' full phones and addresses (POST …/contact-reveal)?"
-    )
-    may_read_contact_log: bool = Field(description="May the caller read the contact-reveal log?")

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.auth.scope import case_scope
 from app.cases import repository as repo
-from app.cases.events import HOLDER_KEY, write_events
+from app.cases.events import ADDRESSEE_KEY, HOLDER_KEY, write_events
 from app.cases.lifecycle import EVENT_TYPES, Action, allowed_actions, next_status
 from app.cases.permissions import CaseFacts, load_facts
 from app.db import utcnow
@@ -113,13 +113,18 @@ def record(
     reason: str | None = None,
     data: dict[str, Any] | None = None,
     bump_version: bool = True,
+    addressee: int | None = None,
 ) -> None:
     """An audited event that leaves the state as it is (a confirmation request, an extension, a 督办).
 
     It takes the same path as a transition: one audit row, and whatever the event writer derives from it.
-    ``bump_version`` is False for events that change nothing the holder's page was rendered with."""
+    ``bump_version`` is False for events that change nothing the holder's page was rendered with.
+    ``addressee``: an organization the event is for although it does not hold the case (the court a
+    confirmation request goes to); its feed receives it."""
     status = loaded.case.status
     _append(loaded, event_type, status, status, actor, now, reason, data, bump_version=bump_version)
+    if addressee is not None:
+        loaded.events[-1][ADDRESSEE_KEY] = addressee
 
 
 def _append(

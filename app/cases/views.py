@@ -11,9 +11,10 @@ from fastapi.responses import Response
 from app.auth.scope import case_scope
 from app.cases import repository as repo
 from app.cases.action_views import case_response
+from app.cases.detail import CaseDetailOut
 from app.cases.intake import create_case
 from app.cases.presenter import masked_text, present_cases
-from app.cases.schemas import CaseDetailOut, CaseIn, CaseOut, CasePage, CategoryCode, EventOut, EventPage
+from app.cases.schemas import CaseIn, CaseOut, CasePage, CategoryCode, EventOut, EventPage
 from app.db import utcnow
 from app.deps import Context, HumanPrincipal, Session
 from app.errors import NotFound
@@ -26,7 +27,15 @@ from app.validation import DATE_RANGE, AwareDateTime
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 
-@router.post("", status_code=201, response_model=CaseOut, responses={422: {}, 409: {}})
+POSSIBLE_DUPLICATE = {
+    "description": "`case.possible_duplicate`: a party's ID number is in an open case received in the last "
+    "90 days; `duplicates` lists them as {reference, status, status_label}. Nothing was stored and no case "
+    'number taken: send the same body again with `"confirm_duplicate": true` to register it. (Also '
+    "`idempotency_key.in_progress`.)"
+}
+
+
+@router.post("", status_code=201, response_model=CaseOut, responses={422: {}, 409: POSSIBLE_DUPLICATE})
 async def create(
     body: CaseIn,
     session: Session,
@@ -34,7 +43,9 @@ async def create(
     principal: HumanPrincipal,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    """Register a dispute. With `Idempotency-Key`, a retry returns the first response (same case)."""
+    """Register a dispute. With `Idempotency-Key`, a retry returns the first response (same case), and never
+    asks about duplicates. A party's ID number in an open case of the last 90 days makes it a possible
+    duplicate (409 `case.possible_duplicate`) unless `confirm_duplicate` is true."""
     if principal.role not in (Role.MEDIATOR, Role.ADMIN):
         raise NotFound()
     key = check_key(idempotency_key) if idempotency_key is not None else None

@@ -5,7 +5,7 @@ Everything is drawn from one seeded ``random.Random`` per case, so a case's stor
 the others interleave, and the same seed gives the same history. The proportions are those of a county
 city's people's mediation: most disputes stay in the village or town (矛盾不上交); the specialised
 committees take their categories; the city center gets the cross-town, mass, high-risk and
-government-respondent cases; the court the few whose parties ask for judicial confirmation or that fail
+government-respondent cases; the court the few whose parties have sued or mean to (诉前调解) or that fail
 everywhere else. Routing itself is left to the service's rules: a plan only states the facts.
 """
 
@@ -146,7 +146,7 @@ def _body(rng: random.Random, profile: str, day: date) -> tuple[str, dict[str, A
     town = rng.choice(TOWN_CODES)
     village_code, village_name = rng.choice(VILLAGES[town])
     body: dict[str, Any] = {"risk_level": _pick(rng, {"low": 84, "medium": 16})}
-    government = judicial = False
+    government = litigation = False
     applicants = 1 if rng.random() < 0.85 else 2
     party_place: dict[str, str] = {}
     if profile == "village":
@@ -179,8 +179,8 @@ def _body(rng: random.Random, profile: str, day: date) -> tuple[str, dict[str, A
     elif profile == "government":
         intake, category, government = "LY-CC-ADMREVIEW", rng.choice(["administrative"] * 3 + ["land"]), True
         body["town_code"] = town
-    else:  # court: the parties ask for judicial confirmation of what they agreed
-        intake, category, judicial = (
+    else:  # court: the parties have sued or mean to, so pre-litigation mediation (诉前调解) at the court
+        intake, category, litigation = (
             f"{town}-STN",
             rng.choice(["debt", "contract", "damages", "traffic"]),
             True,
@@ -211,7 +211,7 @@ def _body(rng: random.Random, profile: str, day: date) -> tuple[str, dict[str, A
         summary=summary,
         claim_amount=str(amount) if amount is not None else None,
         occurred_on=(day - timedelta(days=rng.randint(1, 60))).isoformat(),
-        judicial_confirmation_requested=judicial,
+        litigation_intended=litigation,
         parties=parties,
     )
     return intake, body

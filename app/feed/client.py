@@ -14,6 +14,14 @@ and ``has_more``). A page that comes back empty before the long poll's ``wait`` 
 with jitter up to ``max_backoff``, so a quiet feed or a misbehaving proxy is never polled in a tight loop.
 Network errors, 429 and 5xx are retried with the same backoff; other 4xx stop with the problem text.
 The key comes from ``JIEFEN_API_KEY`` or a file, never from the command line, where ``ps`` shows it.
+
+What the events mean (``type``; each item also carries its ``case`` as the court sees it now): the
+lifecycle's ``case.created|dispatched|accepted|declined|escalated|resolved|withdrawn|closed`` for the cases
+routed to the court; ``case.routed_away`` when one leaves it (close your record); and
+``case.confirmation_requested``: a mediation organization asks the court to confirm a settled written
+agreement (人民调解法 第33条). Its ``data`` has ``request_id`` and the agreement; its ``case`` the parties'
+full phones and addresses, for service (送达). Answer it with :func:`answer_confirmation`; the answer comes
+back on the feed as ``case.confirmation_answered``.
 """
 
 from __future__ import annotations
@@ -158,6 +166,61 @@ class Puller:
             pause = self._pause_after(page, elapsed, empty_polls)
             if pause > 0:
                 await self.sleep(pause)
+
+
+FEED_EVENT_TYPES = (
+    "case.created",
+    "case.dispatched",
+    "case.accepted",
+    "case.declined",
+    "case.escalated",
+    "case.resolved",
+    "case.withdrawn",
+    "case.closed",
+    "case.routed_away",
+    "case.confirmation_requested",
+    "case.confirmation_answered",
+)
+
+
+async def answer_confirmation(
+    client: httpx.AsyncClient,
+    key: str,
+    case_id: str,
+    *,
+    decision: str,
+    decided_on: str,
+    idempotency_key: str,
+    court_case_number: str | None = None,
+    reason: str | None = None,
+    attempts: int = 5,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> dict[str, Any]:
+    """Answer a ``case.confirmation_requested``: ``confirmed`` with the 案号, or ``refused`` with a reason.
+
+    Safe to retry after a lost response: the same ``idempotency_key`` (derive it from the request_id, e.g.
+    ``f"confirmation-{request_id}"``) replays the first answer instead of answering twice."""
+    body: dict[str, Any] = {"decision": decision, "decided_on": decided_on}
+    if court_case_number is not None:
+        body["court_case_number"] = court_case_number
+    if reason is not None:
+        body["reason"] = reason
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": idempotency_key}
+    for attempt in range(1, attempts + 1):
+        try:
+            r = await client.post(f"/api/v1/court/cases/{case_id}/confirmation", json=body, headers=headers)
+        except httpx.TransportError:
+            if attempt == attempts:
+                raise
+        else:
+            if r.status_code == 200:
+                return dict(r.json())
+            if r.status_code < 500 and r.status_code != 429:
+                raise FeedError(f"{r.status_code}: {r.text}")
+            if attempt == attempts:
+                raise FeedError(f"{r.status_code}: {r.text}")
+        await sleep(min(30.0, 2.0**attempt))
+    raise AssertionError("unreachable")
 
 
 KEY_ENV = "JIEFEN_API_KEY"

@@ -11,6 +11,9 @@ from app.models.case import (
     Party,
     PartyRole,
 )
+
+# Case work (issue #12)
+from app.models.casework import ConfirmationRequest, ConfirmationStatus, ContactReveal
 from app.models.feed import FeedConsumer, FeedEvent
 from app.models.identity import ApiClient, ApiClientKey, AuthToken, LoginAttempt, Role, User
 from app.models.organization import Organization, OrgKind, Tier
@@ -33,6 +36,9 @@ __all__ = [
     "CaseStatus",
     "ClockKind",
     "ClockUnit",
+    "ConfirmationRequest",
+    "ConfirmationStatus",
+    "ContactReveal",
     "FeedConsumer",
     "FeedEvent",
     "IdempotencyKey",

@@ -54,7 +54,8 @@ class Case(Timestamped, Base):
     claim_amount_fen: Mapped[int | None] = mapped_column(BigInteger)  # yuan × 100: exact on both databases
     occurred_on: Mapped[date | None]
     risk_level: Mapped[str] = mapped_column(String(10), default="low")
-    judicial_confirmation_requested: Mapped[bool] = mapped_column(default=False)
+    # 当事人已起诉或拟起诉: routes to pre-litigation mediation (诉前调解) at the court sub-center.
+    litigation_intended: Mapped[bool] = mapped_column(default=False)
     applicant_count: Mapped[int] = mapped_column(Integer, default=1)
     respondent_is_government: Mapped[bool] = mapped_column(default=False)
     cross_village: Mapped[bool] = mapped_column(default=False)

@@ -2,8 +2,9 @@
 
 A mediator types "申请人张三（身份证320481198005170012，电话138-0013-8000）…" into a summary as often as into
 the structured fields, so every masked view and every log line passes free text through
-:func:`mask_free_text`, with the structured fields' masks (DESIGN.md, PIPL): an ID number keeps its first 6
-and last 4 characters, a phone its first 3 and last 4 digits.
+:func:`mask_free_text`, with the structured fields' own masks (``app.pii.identity``, DESIGN.md, PIPL): an ID
+number keeps its first 6 and last 4 characters, a mobile its first 3 and last 4 digits, a landline its area
+code and last 4 digits.
 
 What counts, matched only where no other digit touches the number (so amounts ``80000.00``, dates
 ``2026-11-01`` and case numbers ``LY-2026-000123`` stay as written):
@@ -24,6 +25,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from app.pii.identity import mask_id_number, mask_phone_digits
+
 __all__ = ["mask_free_text", "mask_strings"]
 
 _ID_RUN = re.compile(r"(?<![0-9])[0-9]{14,}[0-9Xx](?![0-9])")
@@ -43,20 +46,16 @@ _LANDLINE = re.compile(r"(?<![0-9])(?:" + _LOCAL_WHOLE + "|" + _LOCAL_SPLIT + r"
 _NOT_DIGIT = re.compile(r"[^0-9]")
 
 
-def _keep_ends(value: str, head: int, tail: int = 4) -> str:
-    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
-
-
 def _id(match: re.Match[str]) -> str:
-    return _keep_ends(match.group(), 6)
+    return mask_id_number(match.group())
 
 
 def _phone(match: re.Match[str]) -> str:
-    """The number's digits, masked as the structured phone is: a mobile becomes ``138****8000`` however it
-    was written; a landline ``0519-87654321`` becomes ``051*****4321``."""
+    """The number's digits, masked by the structured fields' own function: a mobile becomes ``138****8000``
+    however it was written; a landline ``0519-87654321`` becomes ``0519****4321``."""
     country = match.re.groupindex.get("country")
     start = match.end(country) if country and match.group(country) else match.start()
-    return _keep_ends(_NOT_DIGIT.sub("", match.string[start : match.end()]), 3)
+    return mask_phone_digits(_NOT_DIGIT.sub("", match.string[start : match.end()]))
 
 
 def mask_free_text(text: str) -> str:

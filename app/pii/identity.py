@@ -3,9 +3,13 @@
 Resident identity numbers follow GB 11643-1999 ("Citizen identification number"): 6-digit
 administrative region code, 8-digit birth date (YYYYMMDD), 3-digit sequence code and one check
 character computed with ISO 7064:1983 MOD 11-2.  Mobile numbers are mainland-China 11-digit numbers.
+Landlines (固定电话) are an area code and a 7- or 8-digit local number, with an optional extension: elderly
+rural parties and small businesses often have nothing else.
 
 Masking implements the PIPL rule of DESIGN.md ("Roles and scope"): ID numbers show only the first 6
-and last 4 characters, phones only the first 3 and last 4.
+and last 4 characters (18-digit and first-generation 15-digit alike), mobiles only the first 3 and last 4
+digits, landlines their area code and the last 4 digits (``0519****4321``: where, not who). Free text
+(``app.pii.free_text``) uses these same functions, so a number reads the same in a field and in a note.
 
 Everything here is pure (no I/O, no clock): callers pass ``today`` explicitly.
 """
@@ -19,7 +23,9 @@ __all__ = [
     "InvalidValue",
     "mask_id_number",
     "mask_phone",
+    "mask_phone_digits",
     "normalize_mobile",
+    "normalize_phone",
     "resident_id_check_char",
     "validate_resident_id",
 ]
@@ -35,6 +41,14 @@ _RESIDENT_ID = re.compile(r"[0-9]{17}[0-9Xx]")
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _MOBILE_SEPARATORS = re.compile(r"[\s\-]")
 _MOBILE_PREFIX = re.compile(r"(?:\+86|0086|86)([0-9]{11})")
+# The numbering plan's area codes: 010 and 02x have three digits, every other one (03xx-09xx) four.
+_AREA_CODE = r"(?:010|02[0-9]|0[3-9][0-9]{2})"
+_LANDLINE = re.compile(
+    r"[(（]?(?P<area>" + _AREA_CODE + r")[)）]?-?(?P<local>[2-9][0-9]{6,7})"
+    r"(?:(?:-|转|ext\.?|#)(?P<ext>[0-9]{1,6}))?",
+    re.IGNORECASE,
+)
+_LANDLINE_SEPARATORS = re.compile(r"[\s]")
 
 
 class InvalidValue(ValueError):
@@ -115,6 +129,56 @@ def normalize_mobile(value: str) -> str:
     return v
 
 
+def normalize_landline(value: str) -> str:
+    """Normalize a landline to ``AREA-LOCAL`` or ``AREA-LOCAL-EXT``: ``0519-87654321``, ``051987654321``,
+    ``(0519)87654321``, ``0519 8765 4321`` → ``0519-87654321``; ``0519-87654321-123`` and
+    ``0519-87654321转123`` → ``0519-87654321-123``.
+
+    The area code is 0 and 2-3 digits, as the numbering plan has them (010 and 02x three digits, the others
+    four, so a number written without a separator splits one way only); the local number has 7 or 8 digits
+    and starts with 2-9; an extension has 1-6 digits. Otherwise ``InvalidValue("phone.format", ...)``.
+    """
+    v = _LANDLINE_SEPARATORS.sub("", value)
+    if v.count("-") > 2:
+        raise InvalidValue("phone.format", "not a valid landline number")
+    # A local number split before its last 4 digits (0519-8765-4321) is one number, not an extension.
+    split = re.fullmatch(r"(.*?)([2-9][0-9]{2,3})-([0-9]{4})", v)
+    if split and _LANDLINE.fullmatch(split.group(1) + split.group(2) + split.group(3)):
+        v = split.group(1) + split.group(2) + split.group(3)
+    match = _LANDLINE.fullmatch(v)
+    if not match:
+        raise InvalidValue("phone.format", "not a valid landline number")
+    number = f"{match.group('area')}-{match.group('local')}"
+    return number + (f"-{match.group('ext')}" if match.group("ext") else "")
+
+
+def normalize_phone(value: str) -> str:
+    """A mobile (11 digits, see :func:`normalize_mobile`) or a landline (see :func:`normalize_landline`)."""
+    try:
+        return normalize_mobile(value)
+    except InvalidValue:
+        pass
+    try:
+        return normalize_landline(value)
+    except InvalidValue:
+        raise InvalidValue(
+            "phone.format",
+            "not a valid phone number: a mobile (13800138000) or a landline with its area code "
+            "(0519-87654321, extension 0519-87654321-123)",
+        ) from None
+
+
+def mask_phone_digits(digits: str) -> str:
+    """Mask a phone given as its digits only: a mobile ``138****8000``; a landline keeps its area code and
+    last 4 digits, ``0519****4321`` (``010****5678``); an extension, if any, is not shown."""
+    if len(digits) == 11 and digits[0] == "1":
+        return digits[:3] + "****" + digits[-4:]
+    if digits.startswith("0") and len(digits) >= 10:
+        area = 3 if digits.startswith(("010", "02")) else 4
+        return digits[:area] + "*" * (len(digits) - area - 4) + digits[-4:]
+    return _mask_all_but_last4(digits)
+
+
 def _mask_all_but_last4(v: str) -> str:
     if len(v) <= 4:
         return "*" * len(v)
@@ -122,23 +186,30 @@ def _mask_all_but_last4(v: str) -> str:
 
 
 def mask_id_number(value: str) -> str:
-    """Mask an ID number for display/logging: first 6 + ``'*' * 8`` + last 4 for 18 characters.
+    """Mask an ID number for display/logging: first 6 + stars + last 4 for 15 characters or more (an
+    18-character resident ID ``110105********002X``, a first-generation 15-digit one ``110105*****2310``,
+    a bank-card-length run in free text).
 
-    Any other length keeps only the last 4 characters (and nothing at all when 4 or fewer), so a
-    malformed value never leaks its region code plus birth date.
+    A shorter value keeps only the last 4 characters (and nothing at all when 4 or fewer), so a malformed
+    value never leaks its region code plus birth date.
     """
     v = value.strip()
-    if len(v) == 18:
-        return v[:6] + "*" * 8 + v[-4:]
+    if len(v) >= 15:
+        return v[:6] + "*" * (len(v) - 10) + v[-4:]
     return _mask_all_but_last4(v)
 
 
 def mask_phone(value: str) -> str:
-    """Mask a phone number: first 3 + ``'****'`` + last 4 for an 11-character (normalized) mobile.
+    """Mask a normalized phone (:func:`normalize_phone`): a mobile ``138****8000``, a landline
+    ``0519****4321`` (area code and last 4 digits of the local number; the extension is not shown).
 
-    Any other length keeps only the last 4 characters (and nothing at all when 4 or fewer).
+    Anything else keeps only the last 4 digits (and nothing at all when 4 or fewer).
     """
     v = value.strip()
-    if len(v) == 11:
-        return v[:3] + "****" + v[-4:]
+    landline = _LANDLINE.fullmatch(v)
+    if landline:
+        return mask_phone_digits(landline.group("area") + landline.group("local"))
+    digits = re.sub(r"[^0-9]", "", v)
+    if len(digits) == 11 and digits[0] == "1":
+        return mask_phone_digits(digits)
     return _mask_all_but_last4(v)

@@ -23,7 +23,7 @@ CONDITION_NAMES: tuple[str, ...] = (
     "cross_town",
     "risk_level_in",
     "respondent_is_government",
-    "judicial_confirmation_requested",
+    "litigation_intended",
 )
 
 
@@ -45,7 +45,7 @@ class Facts(Protocol):
     @property
     def respondent_is_government(self) -> bool: ...
     @property
-    def judicial_confirmation_requested(self) -> bool: ...
+    def litigation_intended(self) -> bool: ...
 
 
 class Labels(Protocol):
@@ -130,9 +130,7 @@ CHECKS: dict[str, Check] = {
     "respondent_is_government": _flag(
         "respondent_is_government", "被申请人为政府机关（行政机关）", "被申请人不是政府机关"
     ),
-    "judicial_confirmation_requested": _flag(
-        "judicial_confirmation_requested", "当事人申请司法确认", "当事人未申请司法确认"
-    ),
+    "litigation_intended": _flag("litigation_intended", "当事人已起诉或拟起诉", "当事人未表示起诉"),
 }
 assert tuple(CHECKS) == CONDITION_NAMES
 

@@ -100,7 +100,7 @@ class CaseFacts:
     cross_town: bool  # parties live in different towns/subdistricts
     risk_level: str
     respondent_is_government: bool
-    judicial_confirmation_requested: bool
+    litigation_intended: bool
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
@@ -234,7 +234,7 @@ class When(_Model):
     cross_town: StrictBool | None = None
     risk_level_in: RiskLevels | None = None
     respondent_is_government: StrictBool | None = None
-    judicial_confirmation_requested: StrictBool | None = None
+    litigation_intended: StrictBool | None = None
 
     @property
     def is_catch_all(self) -> bool:

@@ -168,7 +168,7 @@ def facts_of(case: Case, respondent_count: int) -> CaseFacts:
         cross_town=case.cross_town,
         risk_level=case.risk_level,
         respondent_is_government=case.respondent_is_government,
-        judicial_confirmation_requested=case.judicial_confirmation_requested,
+        litigation_intended=case.litigation_intended,
     )
 
 

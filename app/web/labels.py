@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
@@ -133,14 +135,17 @@ def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str
 def sla_mark(case: dict[str, Any], now: datetime) -> str | None:
     """ "late", "at_risk" or None for a case (as the API shapes it).
 
-    A ``breach`` field, when the API provides one, wins. Otherwise: late when still waiting for dispatch
-    after the due time; at risk when waiting and due within 24 hours.
+    The mark is about the dispatch clock, so only a case still waiting for dispatch carries one: once the
+    clock has stopped (dispatched, withdrawn) 已超期 disappears. An open breach, when the API provides one,
+    wins; otherwise late after the due time, at risk when due within 24 hours.
     """
-    breach = case.get("breach")
-    if breach:
-        return "late"
     due = case.get("dispatch_due_at")
-    if due is None or case.get("status") != "pending_dispatch":
+    if case.get("status") != "pending_dispatch":
+        return None
+    breach = case.get("breach")
+    if breach and breach.get("open", True):
+        return "late"
+    if due is None:
         return None
     if isinstance(due, str):
         due = datetime.fromisoformat(due)
@@ -172,6 +177,68 @@ def password_error_label(code: str) -> str:
     return PASSWORD_ERROR_LABELS.get(code, "新密码不符合要求。")
 
 
+# ---- The receiving organization's pages (#12): inbox tabs, actions, money, what a case reads as. ----
+
+# The inbox tabs, in the order shown.
+TAB_LABELS: dict[str, str] = {
+    "incoming": "待受理",
+    "mediating": "调解中",
+    "follow_up": "待回访",
+    "registered": "我登记的",
+    "done": "已办结",
+}
+
+ACTION_LABELS: dict[str, str] = {
+    "dispatch": "分派",
+    "accept": "受理",
+    "decline": "退回",
+    "escalate": "上交",
+    "outcome": "记录调解结果",
+    "withdraw": "撤回",
+    "close": "回访结案",
+    "request_confirmation": "申请司法确认",
+    "extend": "延期",
+    "urge": "督办",
+}
+
+# Offered on the decline form; the mediator may also type their own.
+DECLINE_REASONS: tuple[str, ...] = (
+    "不属于本组织受理范围",
+    "当事人不同意调解",
+    "已进入诉讼程序",
+    "已由其他组织受理",
+    "当事人无法联系",
+)
+
+PERFORMED_LABELS: dict[str, str] = {"true": "已履行", "false": "未履行"}
+
+
+def money(value: Any) -> str:
+    """One way to write an amount everywhere: 80,000.00 元."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(str(value)):,.2f} 元"
+
+
+def case_status_label(case: dict[str, Any]) -> str:
+    """A withdrawn case reads 已撤回, not 已办结; others by their state."""
+    if case.get("outcome") == "withdrawn" and case.get("status") in ("resolved", "closed"):
+        return "已撤回"
+    return status_label(case.get("status"))
+
+
+_RULE_PREFIX = re.compile(r"^规则 [A-Za-z0-9_.:-]+（(.+?)）命中：")
+_TIER_IN_TEXT = re.compile(r"（(village|town|specialised|city_center|court)）")
+
+
+def explain(text: str | None) -> str:
+    """A routing explanation as a person reads it: the rule's description, not its id; tiers in Chinese."""
+    if not text:
+        return ""
+    text = _RULE_PREFIX.sub(lambda m: f"依据“{m.group(1)}”：", text)
+    return _TIER_IN_TEXT.sub(lambda m: f"（{tier_label(m.group(1))}）", text)
+
+
 # --- SLA clocks (issue #13) -------------------------------------------------------------------------------
 CLOCK_LABELS: dict[str, str] = {"dispatch": "分派期限", "acceptance": "受理期限", "mediation": "调解期限"}
 CLOCK_UNIT_LABELS: dict[str, str] = {"working_days": "工作日", "calendar_days": "自然日"}
@@ -193,3 +260,12 @@ def clock_label(kind: str | None) -> str:
 
 # The supervisors' workspace (issue #14): 督办 statuses, defined beside their rules.
 URGE_STATUS_LABELS = urge_rules.URGE_STATUS_LABELS
+
+# Case work (issue #12, API side): judicial-confirmation requests, contact.
+CONFIRMATION_STATUS_LABELS: dict[str, str] = {
+    "requested": "已申请司法确认，待法院答复",
+    "confirmed": "确认有效",
+    "refused": "不予确认",
+}
+CONTACT_FIELD_LABELS: dict[str, str] = {"phone": "电话", "address": "住址"}
+EVENT_LABELS.update({"confirmation_requested": "申请司法确认", "confirmation_answered": "法院答复司法确认"})

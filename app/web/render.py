@@ -42,6 +42,10 @@ templates.env.globals.update(
     risk_labels=RISK_LABELS,
     party_roles=labels.PARTY_ROLE_LABELS,
     can_register=can_register,
+    sla_text=lambda code: labels.SLA_LABELS.get(code, ""),
+    action_labels=labels.ACTION_LABELS,
+    decline_reasons=labels.DECLINE_REASONS,
+    agreement_types=labels.AGREEMENT_TYPE_LABELS,
 )
 templates.env.filters.update(
     category=labels.category_label,
@@ -51,6 +55,10 @@ templates.env.filters.update(
     event=labels.event_label,
     outcome=lambda c: labels.OUTCOME_LABELS.get(c or "", c or "—"),
     local_time=labels.local_time,
+    money=labels.money,
+    case_status=labels.case_status_label,
+    explain=labels.explain,
+    clock=labels.clock_label,
 )
 
 

@@ -7,11 +7,10 @@ through the JSON API (``POST /api/v1/cases`` with the session cookie, ``X-CSRF-T
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.auth import service as auth_service
@@ -25,10 +24,13 @@ from app.auth.views import client_address
 from app.db import utcnow
 from app.deps import Context, Session, csrf_key
 from app.errors import TooManyRequests, problem_response
+from app.pagination import InvalidCursor
 from app.validation import text_error
 from app.web import labels, queries
 from app.web.assets import serve_asset
-from app.web.render import NO_STORE, page, signed_in, templates, to_login
+from app.web.case_page import holder_line, load_case_page
+from app.web.inbox import InboxQuery, clock_mark, load_inbox, parse_case_id
+from app.web.render import NO_STORE, can_register, page, signed_in, templates, to_login
 from app.web.session import (
     is_https,
     login_csrf_valid,
@@ -124,16 +126,28 @@ async def logout(
 
 
 @router.get("/", response_class=HTMLResponse)
-async def my_cases(request: Request, session: Session) -> Response:
+async def my_cases(
+    request: Request,
+    session: Session,
+    ctx: Context,
+    tab: Annotated[str | None, Query(max_length=20)] = None,
+    q: Annotated[str, Query(max_length=100)] = "",
+    status: Annotated[str, Query(max_length=30)] = "",
+    category: Annotated[str, Query(max_length=30)] = "",
+    cursor: Annotated[str | None, Query(max_length=600)] = None,
+) -> Response:
     principal = await signed_in(request, session)
     if isinstance(principal, Response):
         return principal
-    cases = await queries.my_cases(session, principal)
-    now = datetime.now(UTC)
-    for case in cases:
-        case["sla"] = labels.sla_mark(case, now)
-    await attach_open_urges(session, principal, cases)  # 督办 badge (issue #14)
-    return page(request, principal, "cases.html", cases=cases, sla_labels=labels.SLA_LABELS)
+    query = InboxQuery(tab=tab, q=q, status=status, category=category, cursor=cursor or None)
+    try:
+        inbox = await load_inbox(session, principal, query, ctx.blind_index, csrf_key(ctx))
+        await attach_open_urges(session, principal, inbox.cards)  # 督办 badge (issue #14)
+    except InvalidCursor:
+        return RedirectResponse("/m/", status_code=303)
+    return page(
+        request, principal, "cases.html", inbox=inbox, query=query, status_labels=labels.STATUS_LABELS
+    )
 
 
 @router.get("/cases/new", response_class=HTMLResponse)
@@ -141,6 +155,9 @@ async def new_case(request: Request, session: Session) -> Response:
     principal = await signed_in(request, session)
     if isinstance(principal, Response):
         return principal
+    if not can_register(principal):
+        # Said at once, not after a form whose draft could never be sent.
+        return page(request, principal, "cannot_register.html", status=403)
     defaults = await queries.intake_defaults(session, principal)
     return page(request, principal, "new.html", defaults=defaults)
 
@@ -150,13 +167,23 @@ async def case_page(case_id: str, request: Request, session: Session) -> Respons
     principal = await signed_in(request, session)
     if isinstance(principal, Response):
         return principal
-    try:
-        found = await queries.case_detail(session, principal, uuid.UUID(case_id))
-    except ValueError:
-        found = None
+    wanted = parse_case_id(case_id)
+    found = await load_case_page(session, principal, wanted) if wanted else None
     if found is None:
         return page(request, principal, "missing.html", status=404)
-    case, timeline = found
-    case["sla"] = labels.sla_mark(case, datetime.now(UTC))
+    case = found.case
+    case["sla"] = clock_mark(found.clock, datetime.now(UTC))
     await attach_open_urges(session, principal, [case])  # 督办 note and answer (issue #14)
-    return page(request, principal, "detail.html", case=case, timeline=timeline, sla_labels=labels.SLA_LABELS)
+    return page(
+        request,
+        principal,
+        "detail.html",
+        case=case,
+        timeline=found.timeline,
+        abilities=found.abilities,
+        agreement=found.agreement,
+        holder=holder_line(case),
+        clock=found.clock,
+        status_labels=labels.STATUS_LABELS,
+        sla_labels=labels.SLA_LABELS,  # the late mark in the heading (sla_badge)
+    )

@@ -127,7 +127,7 @@ async def test_wait_zero_against_the_app_never_polls_in_a_tight_loop(client, wor
     client.event_hooks = {"request": [hook], "response": []}
     r = await client.post(
         "/api/v1/cases",
-        json=case_body(judicial_confirmation_requested=True),
+        json=case_body(litigation_intended=True),
         headers=await login(client, world, "lc_v01"),
     )
     assert r.status_code == 201

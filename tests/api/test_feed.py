@@ -20,7 +20,7 @@ def court(world) -> dict[str, str]:
 
 
 async def court_case(client, world, user="lc_v01", **overrides):
-    body = case_body(judicial_confirmation_requested=True, **overrides)
+    body = case_body(litigation_intended=True, **overrides)
     r = await client.post("/api/v1/cases", json=body, headers=await login(client, world, user))
     assert r.status_code == 201 and r.json()["current_organization"]["code"] == "LY-COURT", r.text
     return r.json()

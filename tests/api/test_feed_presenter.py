@@ -37,11 +37,11 @@ async def court_action(client, world, case, action, **body):
 
 async def varied_cases(client, world, app) -> list[dict]:
     """Cases in the states and shapes the court view shows, each field set and unset somewhere."""
-    dispatched = await created(client, world, judicial_confirmation_requested=True)
+    dispatched = await created(client, world, litigation_intended=True)
     sparse = await created(
         client,
         world,
-        judicial_confirmation_requested=True,
+        litigation_intended=True,
         claim_amount=None,
         occurred_on=None,
         parties=[
@@ -56,7 +56,7 @@ async def varied_cases(client, world, app) -> list[dict]:
         ],
     )
     accepted = await court_action(client, world, dispatched, "accept")
-    settled = await created(client, world, judicial_confirmation_requested=True, claim_amount="1234567.89")
+    settled = await created(client, world, litigation_intended=True, claim_amount="1234567.89")
     settled = await court_action(client, world, settled, "accept")
     settled = await court_action(
         client,
@@ -67,7 +67,7 @@ async def varied_cases(client, world, app) -> list[dict]:
         agreement_type="written",
         agreement_effective_on=datetime.now(SHANGHAI).date().isoformat(),  # not before receipt
     )
-    declined = await created(client, world, judicial_confirmation_requested=True)
+    declined = await created(client, world, litigation_intended=True)
     declined = await court_action(client, world, declined, "decline", reason="不属于司法确认范围")
     village = await created(client, world)
     government = await created(

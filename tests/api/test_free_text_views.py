@@ -53,7 +53,7 @@ async def test_free_text_is_masked_in_the_case_api_the_timeline_and_the_pages(cl
             assert_masked(r.text)
         items = events.json()["items"]
         assert (
-            next(e["reason"] for e in items if e["type"] == "case.accepted") == "已联系单位电话051*****4321"
+            next(e["reason"] for e in items if e["type"] == "case.accepted") == "已联系单位电话0519****4321"
         )
         resolved = next(e for e in items if e["type"] == "case.resolved")
         assert resolved["data"]["note"] == "双方和解，被申请人电话136****6000"

@@ -54,7 +54,7 @@ async def test_a_key_bound_to_another_organization_reads_nothing(client, app, wo
 
 
 async def court_case(client, world, **overrides):
-    body = case_body(judicial_confirmation_requested=True, **overrides)
+    body = case_body(litigation_intended=True, **overrides)
     r = await client.post("/api/v1/cases", json=body, headers=await login(client, world, "lc_v01"))
     assert r.status_code == 201 and r.json()["current_organization"]["code"] == "LY-COURT", r.text
     return r.json()

@@ -122,7 +122,7 @@ async def test_an_sla_sweep_reports_its_run_duration_and_breaches(client, world,
 
 
 async def test_the_feed_lag_per_client(client, world):
-    body = case_body(judicial_confirmation_requested=True)
+    body = case_body(litigation_intended=True)
     for _ in range(2):
         r = await client.post("/api/v1/cases", json=body, headers=await login(client, world, "lc_v01"))
         assert r.json()["current_organization"]["code"] == "LY-COURT", r.text

@@ -25,7 +25,7 @@ def body(**overrides):
         ({"category": "traffic", "claim_amount": "900000"}, "specialised", "LY-SP-TRAFFIC"),
         ({"category": "marriage_family"}, "village-default", "LY-LC-V01"),
         ({"risk_level": "high"}, "high-risk", "LY-CC"),
-        ({"judicial_confirmation_requested": True}, "judicial-confirmation", "LY-COURT"),
+        ({"litigation_intended": True}, "litigation-intended", "LY-COURT"),
         ({"category": "administrative"}, "administrative-dispute", "LY-CC-ADMREVIEW"),
         (
             {
@@ -81,7 +81,7 @@ async def test_preview_explains_why_not_the_earlier_rules(client, world):
         headers=await login(client, world, "lc_v01"),
     )
     checked = {c["rule"]: c for c in r.json()["not_matched"]}
-    assert "judicial-confirmation" in checked and "specialised" in checked
+    assert "litigation-intended" in checked and "specialised" in checked
     assert "town-threshold" not in checked
 
 

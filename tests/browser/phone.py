@@ -58,5 +58,10 @@ async def serious_violations(page: Any) -> list[dict[str, Any]]:
     ]
 
 
-async def screenshot(page: Any, artifacts: Path, name: str) -> None:
-    await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+async def screenshot(page: Any, artifacts: Path, name: str, *, at: str | None = None) -> None:
+    """The whole page; or, with ``at``, one phone screen scrolled to that element (long case pages)."""
+    if at is None:
+        await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+        return
+    await page.locator(at).evaluate("el => el.scrollIntoView({block: 'start'})")
+    await page.screenshot(path=str(artifacts / f"{name}.png"))

@@ -77,9 +77,7 @@ async def test_the_court_gets_every_event_in_order_when_backends_die_during_pull
     headers = await login(client, world, "lc_v01")
     court = world.headers("court")
     terminated = asyncio.Event()
-    producing = asyncio.ensure_future(
-        burst(client, headers, terminated, judicial_confirmation_requested=True)
-    )
+    producing = asyncio.ensure_future(burst(client, headers, terminated, litigation_intended=True))
     delivered: list[int] = []
     cursor = None
 

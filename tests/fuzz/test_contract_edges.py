@@ -61,6 +61,6 @@ async def test_a_number_is_not_a_boolean(client, world):
     assert r.status_code == 422, r.text
     assert [e["field"] for e in r.json()["errors"]] == ["active"]
     headers = await login(client, world, "lc_v01")
-    r = await client.post("/api/v1/cases", json=case_body(judicial_confirmation_requested=1), headers=headers)
+    r = await client.post("/api/v1/cases", json=case_body(litigation_intended=1), headers=headers)
     assert r.status_code == 422, r.text
-    assert "judicial_confirmation_requested" in [e["field"] for e in r.json()["errors"]]
+    assert "litigation_intended" in [e["field"] for e in r.json()["errors"]]

@@ -6,9 +6,12 @@ import re
 
 import pytest
 
+from app.cases import lifecycle
 from app.cases.lifecycle import EVENT_TYPES, Outcome
+from app.cases.permissions import RULES
+from app.confirmation.service import RECORDED_EVENTS
 from app.feed.outbox import ROUTED_AWAY
-from app.models import CaseStatus, OrgKind, PartyRole, Role, Tier, UrgeStatus
+from app.models import CaseStatus, ConfirmationStatus, OrgKind, PartyRole, Role, Tier, UrgeStatus
 from app.routing.engine import CATEGORIES, CITY_CHANNELS, RISK_LABELS
 from app.urges.service import URGE_ANSWERED, URGED
 from app.web import labels
@@ -30,6 +33,9 @@ ENUMS: list[tuple[str, list[str], dict[str, str]]] = [
     ("party kind", ["person", "organization"], labels.PARTY_KIND_LABELS),
     ("urge status", [s.value for s in UrgeStatus], labels.URGE_STATUS_LABELS),
     ("clock kind", ["dispatch", "acceptance", "mediation"], labels.CLOCK_LABELS),
+    ("case action", list(RULES), labels.ACTION_LABELS),
+    ("confirmation status", [s.value for s in ConfirmationStatus], labels.CONFIRMATION_STATUS_LABELS),
+    ("contact field", ["phone", "address"], labels.CONTACT_FIELD_LABELS),
 ]
 
 
@@ -40,7 +46,8 @@ def test_every_value_has_a_chinese_label(name: str, values: list[str], table: di
 
 
 def test_every_event_type_on_the_timeline_has_a_label() -> None:
-    types = ["case.created", "case.routed", ROUTED_AWAY, *EVENT_TYPES.values(), URGED, URGE_ANSWERED]
+    types = ["case.created", "case.routed", ROUTED_AWAY, *EVENT_TYPES.values(), *RECORDED_EVENTS]
+    types += [URGED, URGE_ANSWERED]
     missing = [t for t in types if not CJK.search(labels.event_label(t))]
     assert missing == [], f"event types without a Chinese label: {missing}"
 
@@ -48,3 +55,18 @@ def test_every_event_type_on_the_timeline_has_a_label() -> None:
 def test_the_outcome_and_tier_filters_use_the_full_tables() -> None:
     assert labels.tier_label("supervision") == "司法行政（监督）"
     assert labels.OUTCOME_LABELS["confirmed_illegal"] == "确认违法"
+
+
+def test_the_api_says_the_states_as_the_pages_do() -> None:
+    assert lifecycle.STATUS_LABELS == labels.STATUS_LABELS
+
+
+def test_every_action_and_inbox_tab_the_pages_show_has_a_label() -> None:
+    from app.cases.permissions import RULES
+    from app.web.case_page import PAGE_ACTIONS
+    from app.web.inbox import TABS
+
+    actions = [str(a) for a in RULES] + list(PAGE_ACTIONS)
+    missing = [a for a in actions if not CJK.search(labels.ACTION_LABELS.get(a, ""))]
+    missing += [t for t in TABS if not CJK.search(labels.TAB_LABELS.get(t, ""))]
+    assert missing == [], f"actions or tabs without a Chinese label: {missing}"

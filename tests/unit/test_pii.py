@@ -10,11 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.pii.crypto import BlindIndex, DecryptionError, FieldCipher, generate_key, load_key
+from app.pii.free_text import mask_free_text
 from app.pii.identity import (
     InvalidValue,
     mask_id_number,
     mask_phone,
     normalize_mobile,
+    normalize_phone,
     resident_id_check_char,
     validate_resident_id,
 )
@@ -175,12 +177,68 @@ def test_normalize_mobile_rejects(value: str) -> None:
     assert exc.value.code == "phone.format"
 
 
+# --- landline ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "normalized"),
+    [
+        ("0519-87654321", "0519-87654321"),
+        ("051987654321", "0519-87654321"),
+        ("(0519)87654321", "0519-87654321"),
+        ("（0519）8765 4321", "0519-87654321"),
+        ("0519 8765 4321", "0519-87654321"),
+        ("0519-8765-4321", "0519-87654321"),
+        ("0519-8765432", "0519-8765432"),  # a 7-digit local number
+        ("0519-87654321-123", "0519-87654321-123"),
+        ("0519-87654321转123", "0519-87654321-123"),
+        ("010-87654321", "010-87654321"),
+        ("02187654321", "021-87654321"),  # 02x has three digits: the number splits one way only
+        ("13800138000", "13800138000"),  # a mobile stays a mobile
+    ],
+)
+def test_normalize_phone_accepts_landlines(value: str, normalized: str) -> None:
+    assert normalize_phone(value) == normalized
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "0519-1234567",  # a local number never starts with 1
+        "0519-0234567",  # nor with 0
+        "0519-876543",  # 6 digits
+        "0519-876543210",  # 9 digits
+        "019-87654321",  # no such area code
+        "87654321",  # no area code
+        "0519-87654321-1234567",  # extension of 7 digits
+        "0519-87654321-",
+        "０５１９-87654321",  # full-width digits
+    ],
+)
+def test_normalize_phone_rejects(value: str) -> None:
+    with pytest.raises(InvalidValue) as exc:
+        normalize_phone(value)
+    assert exc.value.code == "phone.format"
+
+
+def test_landline_masks_keep_the_area_code_and_last_4_in_fields_and_free_text() -> None:
+    for written, mask in [
+        ("0519-87654321", "0519****4321"),
+        ("0519-8765432", "0519***5432"),
+        ("010-87654321", "010****4321"),
+    ]:
+        assert mask_phone(normalize_phone(written)) == mask
+        assert mask_free_text(f"电话{written}。") == f"电话{mask}。"  # one mask, in a field or in a note
+    # An extension is not shown in the field's mask (it says nothing about the person).
+    assert mask_phone(normalize_phone("0519-87654321转123")) == "0519****4321"
+
+
 # --- masks -------------------------------------------------------------------------------------
 
 
 def test_masks() -> None:
     assert mask_id_number("11010519491231002X") == "110105********002X"
-    assert mask_id_number("110105194912310") == "***********2310"
+    assert mask_id_number("110105194912310") == "110105*****2310"  # first generation: like an 18-digit one
     assert mask_id_number("1234") == "****"
     assert mask_phone("13800138000") == "138****8000"
     assert mask_phone("88001234") == "****1234"

@@ -43,7 +43,7 @@ def facts(**overrides: Any) -> CaseFacts:
         "cross_town": False,
         "risk_level": "low",
         "respondent_is_government": False,
-        "judicial_confirmation_requested": False,
+        "litigation_intended": False,
     }
     base.update(overrides)
     return CaseFacts(**base)
@@ -55,7 +55,7 @@ def default() -> RuleSet:
 
 
 DEFAULT_ORDER = [
-    "judicial-confirmation",
+    "litigation-intended",
     "government-respondent",
     "administrative-dispute",
     "mass-dispute",
@@ -140,8 +140,8 @@ ROUTING_TABLE: list[tuple[str, dict[str, Any], str, str, str, str | None, tuple[
     ("plain neighbour", {}, "village-default", "village", "case_village", None, ()),
     (
         "judicial confirmation",
-        {"judicial_confirmation_requested": True},
-        "judicial-confirmation",
+        {"litigation_intended": True},
+        "litigation-intended",
         "court",
         "court",
         None,
@@ -352,8 +352,8 @@ PRIORITY_TABLE: list[tuple[str, dict[str, Any], str]] = [
     ),
     (
         "government respondent + judicial confirmation → court",
-        {"respondent_is_government": True, "judicial_confirmation_requested": True},
-        "judicial-confirmation",
+        {"respondent_is_government": True, "litigation_intended": True},
+        "litigation-intended",
     ),
     (
         "mass dispute against government → administrative review",
@@ -373,8 +373,8 @@ PRIORITY_TABLE: list[tuple[str, dict[str, Any], str]] = [
     ("land across towns → city", {"category": "land", "cross_town": True}, "cross-town"),
     (
         "administrative + judicial confirmation → court",
-        {"category": "administrative", "judicial_confirmation_requested": True},
-        "judicial-confirmation",
+        {"category": "administrative", "litigation_intended": True},
+        "litigation-intended",
     ),
 ]
 
@@ -411,8 +411,8 @@ def test_explanation_cross_town_matches_spec_sentence(default: RuleSet) -> None:
         ({"category": "labour"}, ["specialised", "纠纷类别为「劳动争议」", "劳动争议行业性专业性调解组织"]),
         ({"respondent_is_government": True}, ["government-respondent", "被申请人为政府机关", "行政复议"]),
         (
-            {"judicial_confirmation_requested": True},
-            ["judicial-confirmation", "当事人申请司法确认", "法院分中心"],
+            {"litigation_intended": True},
+            ["litigation-intended", "当事人已起诉或拟起诉", "法院分中心"],
         ),
         ({"cross_village": True}, ["cross-village", "当事人分属不同村（社区）"]),
         ({"category": "land"}, ["land-contract", "纠纷类别为「土地承包」"]),
@@ -434,8 +434,8 @@ def test_checked_explains_why_not_village(default: RuleSet) -> None:
     assert decision.rule_id == "village-default"
     by_rule = {c.rule_id: c for c in decision.checked}
     assert list(by_rule) == DEFAULT_ORDER[:-1]
-    assert by_rule["judicial-confirmation"].condition == "judicial_confirmation_requested"
-    assert by_rule["judicial-confirmation"].reason == "当事人未申请司法确认"
+    assert by_rule["litigation-intended"].condition == "litigation_intended"
+    assert by_rule["litigation-intended"].reason == "当事人未表示起诉"
     assert by_rule["government-respondent"].reason == "被申请人不是政府机关"
     assert by_rule["mass-dispute"].condition == "applicant_count_gte"
     assert by_rule["mass-dispute"].reason == "申请人 1 人，不足 5 人"
@@ -456,7 +456,7 @@ def test_checked_with_no_amount(default: RuleSet) -> None:
 
 
 def test_first_rule_match_has_empty_checked(default: RuleSet) -> None:
-    assert evaluate(default, facts(judicial_confirmation_requested=True)).checked == ()
+    assert evaluate(default, facts(litigation_intended=True)).checked == ()
 
 
 def test_decision_carries_rule_set_version(default: RuleSet) -> None:
@@ -700,7 +700,7 @@ def test_specialised_selector_needs_specialised_categories() -> None:
 def test_several_errors_reported_together() -> None:
     data = _valid()
     data["rules"][0]["target"]["tier"] = "town"
-    data["rules"][1]["id"] = "judicial-confirmation"
+    data["rules"][1]["id"] = "litigation-intended"
     data["rules"].pop()
     assert _errors(data) == [
         (("rules", 0, "target", "tier"), "tier_selector_mismatch"),
@@ -778,7 +778,7 @@ def case_facts(draw: st.DrawFn) -> CaseFacts:
         cross_town=cross_town,
         risk_level=draw(st.sampled_from(RISK_LEVELS)),
         respondent_is_government=draw(st.booleans()),
-        judicial_confirmation_requested=draw(st.booleans()),
+        litigation_intended=draw(st.booleans()),
     )
 
 
@@ -803,7 +803,7 @@ def brute_force_matches(when: dict[str, Any], f: CaseFacts) -> bool:
             "cross_village",
             "cross_town",
             "respondent_is_government",
-            "judicial_confirmation_requested",
+            "litigation_intended",
         ):
             ok = getattr(f, name) is value
         else:
@@ -851,7 +851,7 @@ def test_default_rule_set_property(f: CaseFacts) -> None:
         assert f.category in SPECIALISED_CATEGORIES
     # 矛盾不上交: a case with no "go up" fact stays at village or town level (or its specialised committee).
     if not (
-        f.judicial_confirmation_requested
+        f.litigation_intended
         or f.respondent_is_government
         or f.category == "administrative"
         or f.applicant_count >= 5
@@ -882,7 +882,7 @@ def conditions(draw: st.DrawFn) -> dict[str, Any]:
         "cross_village",
         "cross_town",
         "respondent_is_government",
-        "judicial_confirmation_requested",
+        "litigation_intended",
     ):
         if draw(st.integers(0, 3)) == 0:
             when[name] = draw(st.booleans())

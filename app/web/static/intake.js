@@ -106,6 +106,11 @@
     var m = /^(?:\+86|0086|86)(\d{11})$/.exec(v);
     return m ? m[1] : v;
   }
+  // A mobile (+86 allowed), or a landline: area code + 7-8 digits, an optional extension (0519-87654321-123).
+  function isPhone(v) {
+    var compact = v.replace(/\s/g, "");
+    return /^1[3-9]\d{9}$/.test(normalPhone(v)) || /^0\d{2,3}-?\d{7,8}((-|转|ext\.?)\d{1,6})?$/i.test(compact);
+  }
   function check() {
     var e = {};
     var add = function (field, code) { if (!e[field]) e[field] = J.message({ field: field, code: code }); };
@@ -116,7 +121,7 @@
       var at = "parties." + i + ".";
       if (!p.name.trim()) add(at + "name", "missing");
       if (p.kind === "person" && p.id_number.trim()) { var c = idError(p.id_number); if (c) add(at + "id_number", c); }
-      if (p.phone.trim() && !/^1[3-9]\d{9}$/.test(normalPhone(p.phone))) add(at + "phone", "phone.format");
+      if (p.phone.trim() && !isPhone(p.phone)) add(at + "phone", "phone.format");
     });
     var f = draft.fields;
     if (!f.category) add("category", "category.unknown");
@@ -165,6 +170,7 @@
     $("r-due").textContent = J.formatDue(r.due, r.provisional);
     $("r-link").href = "/m/cases/" + r.id;
     $("result").hidden = false;
+    $("duplicate").hidden = true;
     form.hidden = true;
     $("state").textContent = "已登记，案件编号 " + r.reference;
   }
@@ -193,6 +199,7 @@
     fillForm();
     showErrors({});
     showState();
+    showDuplicates();
     if (history.replaceState) history.replaceState(null, "", "/m/cases/new?draft=" + encodeURIComponent(d.id));
     J.renderList(d.id);
   }
@@ -244,6 +251,42 @@
     var first = showErrors(errors);
     if (first) { $("state").textContent = "请按提示修改后再提交"; first.focus(); save(); return; }
     J.queue(draft, payload());
+    lookHere($("state"));
+  });
+  // What happened to the submission is said where the mediator is looking (on a phone, far above the button).
+  function lookHere(el) {
+    el.focus();
+    if (el.scrollIntoView) el.scrollIntoView({ block: "center" });
+  }
+
+  /* ---- a possible duplicate: show the open case(s) and ask 仍然登记？ ---- */
+  function showDuplicates() {
+    var box = $("duplicate");
+    var list = $("duplicate-list");
+    var dups = draft.state === "duplicate" ? draft.duplicates || [] : [];
+    box.hidden = !dups.length;
+    if (!dups.length) return;
+    list.textContent = "";
+    dups.forEach(function (d) {
+      var li = document.createElement("li");
+      var ref = document.createElement("strong");
+      ref.className = "ref";
+      ref.textContent = d.reference;
+      li.appendChild(ref);
+      li.appendChild(document.createTextNode("（" + (d.status_label || d.status || "") + "）"));
+      list.appendChild(li);
+    });
+  }
+  $("duplicate-confirm").addEventListener("click", function () {
+    if (draft.state !== "duplicate") return;
+    var body = JSON.parse(draft.body);
+    body.confirm_duplicate = true;
+    J.confirmDuplicate(draft, body);
+  });
+  $("duplicate-cancel").addEventListener("click", function () {
+    if (draft.state !== "duplicate") return;
+    J.backToEditing(draft);
+    $("p0-name").focus();
   });
   var again = function () { start(freshDraft()); $("p0-name").focus(); };
   $("new-draft").addEventListener("click", again);
@@ -257,6 +300,8 @@
     // Re-fill only when the outbox hands the draft back (a 422): never under the fingers of the typist.
     if (draft.state === "editing" && was !== "editing") fillForm();
     showState();
+    showDuplicates();
+    if (draft.state === "duplicate" && was !== "duplicate") lookHere($("duplicate"));
   });
   document.addEventListener("jiefen:sent", function (ev) {
     if (draft && ev.detail.id === draft.id) showResult(ev.detail.result);

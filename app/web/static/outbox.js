@@ -25,7 +25,7 @@
     "id_number.format": "身份证号应为17位数字加1位数字或X",
     "id_number.birth_date": "身份证号中的出生日期无效",
     "id_number.future_birth_date": "身份证号中的出生日期晚于今天",
-    "phone.format": "请填写11位手机号码",
+    "phone.format": "请填写11位手机号码，或带区号的固定电话（如 0519-87654321）",
     "parties.respondent_missing": "至少要有一名被申请人",
     "parties.applicant_missing": "至少要有一名申请人",
     "too_short": "至少要有申请人和被申请人各一名",
@@ -121,6 +121,21 @@
     flush();
   }
 
+  /* 仍然登记: the same case, now with confirm_duplicate. Another body, so another key. */
+  function confirmDuplicate(draft, body) {
+    draft.key = newKey();
+    delete draft.duplicates;
+    queue(draft, body);
+  }
+  function backToEditing(draft) {
+    draft.key = newKey();
+    draft.state = "editing";
+    delete draft.duplicates;
+    delete draft.body;
+    put(draft);
+    emit("jiefen:changed", { id: draft.id });
+  }
+
   function backoff(draft, why) {
     draft.attempts = (draft.attempts || 0) + 1;
     var delay = Math.min(MAX_DELAY, 2000 * Math.pow(2, draft.attempts - 1));
@@ -185,6 +200,13 @@
           var result = remember(current, data || {});
           remove(current.id);
           emit("jiefen:sent", { id: current.id, result: result });
+        } else if (resp.status === 409 && data && data.code === "case.possible_duplicate") {
+          // Parked, not sent again: the mediator decides (仍然登记？) on the form.
+          current.state = "duplicate";
+          current.duplicates = (data.duplicates || []).map(function (d) {
+            return { reference: d.reference, status: d.status, status_label: d.status_label };
+          });
+          put(current);
         } else if (resp.status === 422 || resp.status === 400) {
           toEditing(current, data);
         } else if (resp.status === 401 || (resp.status === 403 && data && data.code === "csrf_failed")) {
@@ -250,7 +272,7 @@
       (provisional ? "（暂定）" : "");
   }
 
-  var STATE_LABELS = { queued: "待发送", sending: "正在发送", editing: "草稿" };
+  var STATE_LABELS = { queued: "待发送", sending: "正在发送", editing: "草稿", duplicate: "可能重复，待确认" };
 
   function describe(d) {
     if (d.state === "editing" && Object.keys(d.errors || {}).length) return "需修改";
@@ -299,7 +321,7 @@
 
   window.Jiefen = {
     user: user, message: message, newKey: newKey, mine: mine, get: get, put: put, remove: remove,
-    create: create, queue: queue, flush: flush, formatDue: formatDue, describe: describe,
+    create: create, queue: queue, flush: flush, confirmDuplicate: confirmDuplicate, backToEditing: backToEditing, formatDue: formatDue, describe: describe,
     sent: function (id) { return read(SENT)[id] || null; }, renderList: renderList
   };
 })();
