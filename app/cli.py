@@ -248,6 +248,38 @@ def cmd_keys_generate(args: argparse.Namespace) -> None:
     print(f"JIEFEN_BLIND_INDEX_KEY={generate_key()}")
 
 
+def cmd_cases_import(args: argparse.Namespace) -> None:
+    """History from the old system (reporting, #15): all rows or none; every error with row and column."""
+    from app.context import AppContext
+    from app.reporting.history import import_history
+    from app.reporting.history_rows import FileRejected, read_table
+    from app.web.labels import IMPORT_VOCABULARY
+
+    path = Path(args.file)
+    try:
+        table = read_table(path.read_bytes(), path.name)
+    except FileRejected as exc:
+        sys.exit("\n".join(f"row {e.row}, {e.column or '-'}: {e.code}: {e.message}" for e in exc.errors))
+
+    async def run() -> Any:
+        ctx = AppContext.from_settings(get_settings())
+        try:
+            async with session_scope(ctx.sessionmaker) as session:
+                return await import_history(
+                    session, ctx, table, IMPORT_VOCABULARY, user_id=None, now=utcnow(), dry_run=args.dry_run
+                )
+        finally:
+            await ctx.close()
+
+    result = asyncio.run(run())
+    for e in result.errors:
+        print(f"row {e.row}, {e.column or '-'}: {e.code}: {e.message}", file=sys.stderr)
+    verb = "would import" if args.dry_run else "imported"
+    print(f"rows: {result.rows}; {verb}: {result.imported}; already imported, skipped: {result.skipped}")
+    if result.errors:
+        sys.exit(f"{len(result.errors)} error(s); nothing was stored")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jiefen", description="Jiefen 解纷: dispute-mediation case routing")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -337,6 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-interval", type=float, default=1.0, help="least seconds between polls")
     p.add_argument("--once", action="store_true", help="stop when caught up")
     p.set_defaults(func=cmd_court_pull)
+
+    cases = sub.add_parser("cases", help="cases").add_subparsers(dest="cases_command", required=True)
+    p = cases.add_parser("import", help="import past years' cases from a .csv or .xlsx (all or nothing)")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="check every row, store nothing")
+    p.set_defaults(func=cmd_cases_import)
 
     keys = sub.add_parser("keys", help="secrets").add_subparsers(dest="keys_command", required=True)
     keys.add_parser("generate", help="print new encryption and blind-index keys").set_defaults(

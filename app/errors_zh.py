@@ -268,4 +268,6 @@ MESSAGES: dict[str, Message] = {
     "urge.report_back_past": "报告期限不能早于今天。",
     "period.reversed": "结束日期不能早于开始日期。",
     "period.too_long": "统计期间最长一年。",
+    # --- reporting (issue #15) ---
+    "to.before_from": "结束日期不能早于开始日期。",
 }

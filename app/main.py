@@ -27,6 +27,8 @@ from app.openapi_contract import install as install_openapi_contract
 from app.ops import install_middleware, tune_gc
 from app.ops import router as ops_router
 from app.organizations.views import router as organizations_router
+from app.reporting.import_views import router as import_router
+from app.reporting.views import router as reports_router
 from app.routing.views import router as routing_router
 from app.shutdown import Draining
 from app.sla import background as sla_background
@@ -36,6 +38,7 @@ from app.urges.views import router as urges_router
 from app.validation import reject_unstorable_text
 from app.web.account import router as web_account_router
 from app.web.home import router as home_router
+from app.web.statistics import router as statistics_page_router
 from app.web.views import router as web_router
 from app.web.workspace.inbox import router as urge_inbox_router
 from app.web.workspace.views import router as workspace_pages_router
@@ -89,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workspace_router,  # issue #14
     ):
         api.include_router(router)
+    api.include_router(reports_router)  # reporting (#15)
+    api.include_router(import_router)  # reporting (#15): history import
     app.include_router(api)
     app.include_router(ops_router)
     app.include_router(web_router)
@@ -96,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(home_router)
     app.include_router(workspace_pages_router)  # issue #14: the supervisors' pages under /s/
     app.include_router(urge_inbox_router)  # issue #14: the holder answers a 督办 on /m/
+    app.include_router(statistics_page_router)  # reporting (#15): /s/statistics
     apidocs.install(app, settings)
     install_problem_handlers(app)
     install_middleware(app, settings.max_body_bytes)

@@ -41,6 +41,7 @@ CATEGORIES = [
     "land",
     "labour",
     "debt",
+    "migrant_wages",
     "property_management",
     "traffic",
     "consumer",
@@ -80,8 +81,25 @@ async def prepare(database: str, *, court_client: bool) -> Base:
     try:
         async with session_scope(make_sessionmaker(engine)) as session:
             await load_demo_tree(session)
-            sup = await create_user(session, SUPERVISOR, Role.SUPERVISOR, "LY", PASSWORD, "压测督办员")
-            med = await create_user(session, MEDIATOR, Role.MEDIATOR, MEDIATOR_ORG, PASSWORD, "压测调解员")
+            # Bench accounts sign in with the password they were given (no first-login change).
+            sup = await create_user(
+                session,
+                SUPERVISOR,
+                Role.SUPERVISOR,
+                "LY",
+                PASSWORD,
+                "压测督办员",
+                password_change_required=False,
+            )
+            med = await create_user(
+                session,
+                MEDIATOR,
+                Role.MEDIATOR,
+                MEDIATOR_ORG,
+                PASSWORD,
+                "压测调解员",
+                password_change_required=False,
+            )
             base.supervisor_id, base.mediator_id = sup.id, med.id
             if court_client:
                 issued = await create_client(session, COURT_CLIENT, "LY-COURT", ["feed:read"], utcnow())
@@ -110,11 +128,11 @@ def _org_arrays(orgs: dict[str, int]) -> dict[str, list[int]]:
 
 
 async def _due_table(conn: asyncpg.Connection, database: str, first: date, last: date) -> None:
-    """``bench_due(day, due_at, provisional)``: the service's dispatch deadline of clocks started that day."""
+    """``bench_due(day, due_at, provisional, due1_at, provisional1)``: the service's dispatch (3 working days)
+    and acceptance (1 working day) deadlines of clocks started that day."""
     from app.calendar.service import load_calendar
     from app.calendar.workdays import SHANGHAI
     from app.db import make_engine, make_sessionmaker
-    from app.sla.clock import DISPATCH_WORKING_DAYS
 
     engine = make_engine(sqlalchemy_url(database))
     try:
@@ -125,11 +143,13 @@ async def _due_table(conn: asyncpg.Connection, database: str, first: date, last:
     rows = []
     d = first
     while d <= last:
-        due = calendar.due(datetime(d.year, d.month, d.day, 12, tzinfo=SHANGHAI), DISPATCH_WORKING_DAYS)
-        rows.append((d, due.due_at, due.provisional))
+        noon = datetime(d.year, d.month, d.day, 12, tzinfo=SHANGHAI)
+        due, due1 = calendar.due(noon, 3), calendar.due(noon, 1)
+        rows.append((d, due.due_at, due.provisional, due1.due_at, due1.provisional))
         d += timedelta(days=1)
     await conn.execute(
-        "CREATE TEMP TABLE bench_due (day date PRIMARY KEY, due_at timestamptz NOT NULL, provisional boolean)"
+        "CREATE TEMP TABLE bench_due (day date PRIMARY KEY, due_at timestamptz NOT NULL, "
+        "provisional boolean, due1_at timestamptz NOT NULL, provisional1 boolean)"
     )
     await conn.copy_records_to_table("bench_due", records=rows)
     await conn.execute("ANALYZE bench_due")
@@ -301,7 +321,7 @@ INSERT INTO cases (id, reference, category, summary, claim_amount_fen, occurred_
     updated_at)
 SELECT g.case_id,
        'LY-' || extract(year FROM g.started_at AT TIME ZONE 'Asia/Shanghai')::int || '-'
-             || lpad(g.n::text, 7, '0'),
+             || CASE WHEN g.n < 1000000 THEN lpad(g.n::text, 6, '0') ELSE g.n::text END,
        g.category, $1, (g.n % 500) * 10000, (g.started_at - interval '10 days')::date,
        CASE WHEN g.n % 50 = 0 THEN 'high' ELSE 'low' END, g.tier = 'court', 1 + g.n % 3 / 2, false,
        false, false, g.town_id, g.village_id, g.village_id, $2, g.started_at, s.status,
@@ -314,7 +334,9 @@ SELECT g.case_id,
        CASE WHEN s.status IN ('resolved', 'closed') THEN 'settled' END,
        CASE WHEN s.status IN ('resolved', 'closed') THEN g.tier END,
        CASE WHEN s.status IN ('resolved', 'closed') THEN g.route_org END,
-       CASE WHEN s.status IN ('resolved', 'closed') THEN s.dispatched_at + interval '12 days' END,
+       -- resolved 12 days after the dispatch, or (the late ones) 40: past the 30-day mediation period
+       CASE WHEN s.status IN ('resolved', 'closed')
+            THEN s.dispatched_at + CASE WHEN g.late THEN interval '40 days' ELSE interval '12 days' END END,
        NULL,
        CASE WHEN s.status = 'closed' THEN s.dispatched_at + interval '30 days' END,
        g.started_at, greatest(g.started_at, coalesce(s.dispatched_at, g.started_at))
@@ -349,18 +371,54 @@ CROSS JOIN LATERAL (
 WHERE g.kind = 'hist'
 """
 
-INSERT_SLA_BREACHES = """
-INSERT INTO sla_breaches (case_id, clock_started_at, due_at, due_provisional, recorded_at, town_org_id,
-    organization_id, tier, category, closed_at, closed_by, lateness_seconds, lateness_working_days)
-SELECT g.case_id, g.started_at, g.due_at, g.due_provisional, g.due_at + interval '1 minute', g.town_id,
-       g.route_org, g.tier, g.category, a.dispatched_at,
-       CASE WHEN a.dispatched_at IS NOT NULL THEN 'dispatched' END,
-       extract(epoch FROM a.dispatched_at - g.due_at)::bigint,
-       CASE WHEN a.dispatched_at IS NOT NULL
-            THEN ceil(extract(epoch FROM a.dispatched_at - g.due_at) / 86400)::int END
+# The three clocks of each case (columns as app.sla.clock writes them). Running clocks already past due are
+# recorded as breached (a sweep ran before), except the 'overdue' dispatch clocks the measured sweep records.
+CLOCK_COLUMNS = """case_id, kind, started_at, due_at, due_provisional, rule_version, unit, length_days,
+    extension_max_days, extended_days, calendar_version, town_org_id, organization_id, tier, channel,
+    category, stopped_at, stopped_by, breached_at, lateness_seconds, lateness_working_days"""
+
+INSERT_SLA_DISPATCH_CLOCKS = f"""
+INSERT INTO sla_clocks ({CLOCK_COLUMNS})
+SELECT g.case_id, 'dispatch', g.started_at, g.due_at, g.due_provisional, 1, 'working_days', 3, 0, 0, $1::text,
+       g.town_id, g.route_org, g.tier, NULL, g.category,
+       a.dispatched_at, CASE WHEN a.dispatched_at IS NOT NULL THEN 'dispatched' END,
+       CASE WHEN g.late OR g.kind = 'breached' THEN g.due_at + interval '1 minute' END,
+       CASE WHEN g.late THEN extract(epoch FROM a.dispatched_at - g.due_at)::bigint END,
+       CASE WHEN g.late THEN ceil(extract(epoch FROM a.dispatched_at - g.due_at) / 86400)::int END
 FROM bench_gen g
 LEFT JOIN assignments a ON a.case_id = g.case_id AND g.kind = 'hist'
-WHERE g.late OR g.kind = 'breached'
+"""
+
+INSERT_SLA_ACCEPTANCE_CLOCKS = f"""
+INSERT INTO sla_clocks ({CLOCK_COLUMNS})
+SELECT g.case_id, 'acceptance', a.dispatched_at, d.due1_at, d.provisional1, 1, 'working_days', 1, 0, 0,
+       $1::text, g.town_id, a.organization_id, a.tier, NULL, g.category,
+       a.accepted_at, CASE WHEN a.accepted_at IS NOT NULL THEN 'accepted' END,
+       CASE WHEN a.accepted_at IS NULL AND d.due1_at < $2::timestamptz
+            THEN d.due1_at + interval '1 minute' END,
+       NULL, NULL
+FROM bench_gen g
+JOIN assignments a ON a.case_id = g.case_id
+JOIN bench_due d ON d.day = (a.dispatched_at AT TIME ZONE 'Asia/Shanghai')::date
+WHERE g.kind = 'hist'
+"""
+
+INSERT_SLA_MEDIATION_CLOCKS = f"""
+INSERT INTO sla_clocks ({CLOCK_COLUMNS})
+SELECT g.case_id, 'mediation', a.accepted_at, m.due_at, false, 1, 'calendar_days', 30, 30, 0, NULL,
+       g.town_id, a.organization_id, a.tier, NULL, g.category,
+       a.ended_at, CASE WHEN a.ended_at IS NOT NULL THEN 'resolved' END,
+       CASE WHEN a.ended_at > m.due_at OR (a.ended_at IS NULL AND m.due_at < $1::timestamptz)
+            THEN m.due_at + interval '1 minute' END,
+       CASE WHEN a.ended_at > m.due_at THEN extract(epoch FROM a.ended_at - m.due_at)::bigint END,
+       CASE WHEN a.ended_at > m.due_at THEN ceil(extract(epoch FROM a.ended_at - m.due_at) / 86400)::int END
+FROM bench_gen g
+JOIN assignments a ON a.case_id = g.case_id
+CROSS JOIN LATERAL (
+    SELECT (((a.accepted_at AT TIME ZONE 'Asia/Shanghai')::date + 31)::timestamp AT TIME ZONE 'Asia/Shanghai')
+           AS due_at
+) m
+WHERE g.kind = 'hist' AND a.accepted_at IS NOT NULL
 """
 
 
@@ -375,6 +433,7 @@ class SlaCounts:
     late: int = 0
     assignments: int = 0
     breaches: int = 0
+    clocks: int = 0
     parties: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -386,7 +445,7 @@ async def generate_sla(
     overdue: int = 20_000,
     breached: int = 1_000,
     future: int = 4_000,
-    late_share: float = 0.15,
+    late_share: float = 0.02,
     now: datetime | None = None,
 ) -> tuple[Base, SlaCounts]:
     now = now or datetime.now(UTC)
@@ -423,7 +482,7 @@ async def generate_sla(
             )
         ]
         await _party_table(conn, party_values())
-        indexes = await drop_secondary_indexes(conn, ["cases", "assignments", "sla_breaches", "parties"])
+        indexes = await drop_secondary_indexes(conn, ["cases", "assignments", "sla_clocks", "parties"])
         steps: list[tuple[str, str, tuple[Any, ...]]] = [
             (
                 "stage",
@@ -448,7 +507,9 @@ async def generate_sla(
             ),
             ("cases", INSERT_SLA_CASES, (SUMMARY, base.mediator_id, base.calendar_version, now)),
             ("assignments", INSERT_SLA_ASSIGNMENTS, (base.supervisor_id,)),
-            ("breaches", INSERT_SLA_BREACHES, ()),
+            ("dispatch clocks", INSERT_SLA_DISPATCH_CLOCKS, (base.calendar_version,)),
+            ("acceptance clocks", INSERT_SLA_ACCEPTANCE_CLOCKS, (base.calendar_version, now)),
+            ("mediation clocks", INSERT_SLA_MEDIATION_CLOCKS, (now,)),
             ("parties", INSERT_PARTIES.format(where="g.kind <> 'hist'"), ()),
         ]
         for name, sql, args in steps:
@@ -465,7 +526,8 @@ async def generate_sla(
         counts.hist = await conn.fetchval("SELECT count(*) FROM bench_gen WHERE kind = 'hist'")
         counts.late = await conn.fetchval("SELECT count(*) FROM bench_gen WHERE late")
         counts.assignments = await conn.fetchval("SELECT count(*) FROM assignments")
-        counts.breaches = await conn.fetchval("SELECT count(*) FROM sla_breaches")
+        counts.breaches = await conn.fetchval("SELECT count(*) FROM sla_clocks WHERE breached_at IS NOT NULL")
+        counts.clocks = await conn.fetchval("SELECT count(*) FROM sla_clocks")
         counts.parties = await conn.fetchval("SELECT count(*) FROM parties")
         await _finish_load(conn, indexes, counts.seconds)
     finally:
@@ -503,7 +565,8 @@ INSERT INTO cases (id, reference, category, summary, claim_amount_fen, occurred_
     routing_explanation, routing_flags, current_tier, current_org_id, dispatch_clock_started_at,
     dispatch_due_at, dispatch_due_provisional, dispatch_calendar_version, outcome, resolved_tier,
     resolved_org_id, resolved_at, created_at, updated_at)
-SELECT g.case_id, 'LY-' || extract(year FROM g.started_at)::int || '-' || lpad(g.n::text, 7, '0'),
+SELECT g.case_id, 'LY-' || extract(year FROM g.started_at)::int || '-'
+             || CASE WHEN g.n < 1000000 THEN lpad(g.n::text, 6, '0') ELSE g.n::text END,
        g.category, $1, (g.n % 500) * 10000, (g.started_at - interval '10 days')::date, 'low', true, 1, false,
        false, false, g.town_id, g.village_id, g.village_id, $2::int, g.started_at, g.status,
        CASE g.status WHEN 'dispatched' THEN 2 WHEN 'in_mediation' THEN 3 ELSE 4 END,

@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, str] = {
     "demo": "bench.demo",
     "workspace": "bench.workspace",  # issue #14
     "pages": "bench.pages",
+    "reporting": "bench.reporting",
 }
 
 

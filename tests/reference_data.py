@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.models import RoutingRuleSet
+from app.models import RoutingRuleSet, SlaClockRuleSet
 
 _VERSIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
 
@@ -25,3 +25,6 @@ async def restore(conn: AsyncConnection) -> None:
     """The same rows the migrations insert, from the migrations' own code."""
     row = _migration("2026-11-25_routing_rule_sets").default_rule_set_row()
     await conn.execute(insert(RoutingRuleSet).values(**row))
+    await conn.execute(
+        insert(SlaClockRuleSet).values(**_migration("2026-12-07_clocks").default_rule_set_row())
+    )

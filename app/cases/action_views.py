@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
-from app.cases import actions
+from app.cases import actions, extension
 from app.cases.detail import CaseDetailOut, present_detail
 from app.cases.lifecycle import Outcome
 from app.cases.schemas import AgreementEffectiveOn, CourtCaseNumber, VisitedOn
@@ -31,7 +31,6 @@ from app.deps import Context, HumanPrincipal, Session
 from app.errors import DomainError, FieldError, PreconditionFailed, ValidationFailed
 from app.idempotency import Replay, check_key, claim, complete, fingerprint
 from app.models import Case
-from app.sla import extension
 
 router = APIRouter(prefix="/cases", tags=["case lifecycle"])
 

@@ -32,7 +32,7 @@ class Action(StrEnum):
     OUTCOME = "outcome"
     WITHDRAW = "withdraw"
     CLOSE = "close"
-    EXTEND = "extend"  # 延期: the mediation clock, once; the state stays (app.sla.extension)
+    EXTEND = "extend"  # 延期: the mediation clock, once; the state stays (app.cases.extension)
 
 
 P, D, M, R, C = (

@@ -118,6 +118,8 @@ def case_out(
         received_at=case.received_at,
         risk_level=case.risk_level,
         litigation_intended=case.litigation_intended,
+        source=case.source,
+        referred_by=case.referred_by,
         town=town,
         village=org_ref(orgs.get(case.village_org_id)) if case.village_org_id else None,
         intake_organization=intake,

@@ -70,18 +70,19 @@ async def insert_new_case(
     parties: list[dict[str, Any]],
     assignment: dict[str, Any] | None,
     events: EventRows,
-    clocks: list[dict[str, Any]],
+    clocks: list[dict[str, Any]] | None = None,
 ) -> int | None:
-    """A new case with its parties, assignment, events and feed rows; returns the assignment's id. One
-    statement on PostgreSQL (app.cases.sql.NewCaseStatement), one per table on SQLite."""
+    """A new case with its parties, assignment, events, feed rows and clocks (app.sla.clock); returns the
+    assignment's id. One statement on PostgreSQL (app.cases.sql.NewCaseStatement), one per table on SQLite."""
     assignments = [assignment] if assignment is not None else []
     driver = await prepared.driver_of(session)
     if driver is not None:
-        args = sql.NEW_CASE.args(case, parties, assignments, events.audit, events.outbox, clocks)
+        args = sql.NEW_CASE.args(case, parties, assignments, events.audit, events.outbox, clocks or [])
         assignment_id: int | None = await driver.fetchval(sql.NEW_CASE.sql, *args)
         return assignment_id
     await prepared.execute(session, sql.INSERT_CASE, case)
-    await prepared.executemany(session, sql.INSERT_PARTIES, parties)
+    if parties:  # an imported case may have none (app.reporting.history)
+        await prepared.executemany(session, sql.INSERT_PARTIES, parties)
     assignment_id = None
     if assignment is not None:
         assignment_id = int(await prepared.fetchval(session, sql.INSERT_ASSIGNMENT, assignment))
@@ -89,7 +90,8 @@ async def insert_new_case(
         await prepared.executemany(session, sql.INSERT_EVENTS, events.audit)
     if events.outbox:
         await prepared.executemany(session, sql.INSERT_FEED_EVENTS, events.outbox)
-    await prepared.executemany(session, sql.INSERT_CLOCKS, clocks)
+    if clocks:
+        await prepared.executemany(session, sql.INSERT_CLOCKS, clocks)
     return assignment_id
 
 

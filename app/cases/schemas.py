@@ -30,7 +30,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from app.calendar.workdays import SHANGHAI
 from app.cases.lifecycle import Outcome
 from app.instants import LocalDateTime
-from app.models import CaseStatus, PartyRole, Tier
+from app.models import CaseSource, CaseStatus, PartyRole, Referrer, Tier
 from app.pii.identity import InvalidValue, normalize_phone, validate_resident_id
 from app.routing.engine import CATEGORIES, RISK_LEVELS, Category
 from app.validation import ApiDate, require_offset, written_as_a_date
@@ -160,7 +160,10 @@ class CaseIn(BaseModel):
     )
 
     category: str = Field(
-        description="One of the closed list of categories, e.g. neighbour, labour.",
+        description=(
+            "A dispute category: one of the 15 top-level codes (e.g. contract, labour) or a sub-category "
+            "(e.g. debt 民间借贷 under contract, migrant_wages under labour)."
+        ),
         json_schema_extra=CATEGORY_ENUM,
     )
     summary: str = Field(min_length=5, max_length=2000)
@@ -195,6 +198,13 @@ class CaseIn(BaseModel):
     town_code: str | None = Field(default=None, max_length=40)
     village_code: str | None = Field(default=None, max_length=40)
     parties: list[PartyIn] = Field(min_length=2, max_length=50)
+    source: CaseSource = Field(
+        default=CaseSource.APPLIED,
+        description="How the case came: applied (申请调解), initiative (主动调解) or referred (委托移送).",
+    )
+    referred_by: Referrer | None = Field(
+        default=None, description="Who referred it; required when source is referred, and only then."
+    )
     confirm_duplicate: StrictBool = Field(
         default=False,
         description="仍然登记: register although a party's ID number is in an open case of the last 90 days "
@@ -271,6 +281,7 @@ class CaseIn(BaseModel):
                 for e in exc.errors()
             ]
         errors += _party_role_errors(data)
+        errors += _referral_errors(data)
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return result
@@ -291,6 +302,19 @@ def _party_role_errors(data: Any) -> list[InitErrorDetails]:
         for role in ("applicant", "respondent")
         if role not in roles
     ]
+
+
+def _referral_errors(data: Any) -> list[InitErrorDetails]:
+    if not isinstance(data, dict):
+        return []
+    referred, named = data.get("source") == CaseSource.REFERRED, data.get("referred_by") is not None
+    if referred and not named:
+        code, message = "referred_by.missing", "A referred case names who referred it."
+    elif named and not referred:
+        code, message = "referred_by.not_referred", "Only a referred case names who referred it."
+    else:
+        return []
+    return [InitErrorDetails(type=PydanticCustomError(code, message), loc=("referred_by",), input=None)]
 
 
 # 案号: (year), court code, case-type characters, number, 号: (2026)苏0481民特123号; brackets either width.
@@ -376,6 +400,8 @@ class CaseOut(BaseModel):
     received_at: LocalDateTime
     risk_level: str = Field(json_schema_extra=RISK_LEVEL_ENUM)
     litigation_intended: bool
+    source: CaseSource = CaseSource.APPLIED
+    referred_by: Referrer | None = None
     town: OrgRef
     village: OrgRef | None
     intake_organization: OrgRef

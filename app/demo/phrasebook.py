@@ -167,6 +167,7 @@ SUMMARIES: dict[str, tuple[str, ...]] = {
         "{a}为{r}供应原材料，对方拖欠货款{amt}元已逾一年。",
         "{a}与{r}因合作项目的利润分配发生争议，涉及金额约{amt}元，影响双方继续合作。",
     ),
+    # Applications for administrative review (against a government body), whatever their category.
     "administrative": (
         "{a}对{r}作出的房屋征收补偿决定不服，认为评估价格偏低，申请行政复议。",
         "{a}因经营场所被{r}责令停业整顿不服，认为认定事实不清、程序违法。",

@@ -54,7 +54,7 @@ AMOUNTS = {
     "housing": (20_000, 0.5), "damages": (8_000, 0.9), "land": (10_000, 0.4), "other": (5_000, 0.4),
     "contract": (60_000, 0.95), "labour": (20_000, 0.9), "traffic": (40_000, 0.9), "consumer": (3_000, 0.9),
     "property_management": (3_000, 0.8), "medical": (60_000, 0.9), "enterprise": (150_000, 0.95),
-    "administrative": (80_000, 0.3),
+    "land_acquisition": (80_000, 0.3),
 }  # fmt: skip
 ORGANIZATION_RESPONDENT = {"labour", "consumer", "property_management", "medical", "enterprise"}
 # How often a case is escalated once, by the tier it is first mediated at.
@@ -177,7 +177,11 @@ def _body(rng: random.Random, profile: str, day: date) -> tuple[str, dict[str, A
         else:
             party_place = {"town_code": rng.choice([t for t in TOWN_CODES if t != town])}
     elif profile == "government":
-        intake, category, government = "LY-CC-ADMREVIEW", rng.choice(["administrative"] * 3 + ["land"]), True
+        intake, category, government = (
+            "LY-CC-ADMREVIEW",
+            rng.choice(["land_acquisition", "other", "other", "land"]),
+            True,
+        )
         body["town_code"] = town
     else:  # court: the parties have sued or mean to, so pre-litigation mediation (诉前调解) at the court
         intake, category, litigation = (
@@ -193,7 +197,7 @@ def _body(rng: random.Random, profile: str, day: date) -> tuple[str, dict[str, A
         parties.append(_organization(rng, category, town, government))
     else:
         parties.append(_person(rng, "respondent", today, **party_place))
-    templates = words.SUMMARIES[category]
+    templates = words.SUMMARIES["administrative" if government else category]
     if amount is None:  # a summary without a sum, or the sum the summary names
         templates = tuple(t for t in templates if "{amt}" not in t) or templates
         if "{amt}" in templates[0] and profile != "unplaced":

@@ -6,10 +6,12 @@ from app.models.case import (
     Case,
     CaseEvent,
     CaseReferenceCounter,
+    CaseSource,
     CaseStatus,
     IdempotencyKey,
     Party,
     PartyRole,
+    Referrer,
 )
 
 # Case work (issue #12)
@@ -33,6 +35,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseReferenceCounter",
+    "CaseSource",
     "CaseStatus",
     "ClockKind",
     "ClockUnit",
@@ -47,6 +50,7 @@ __all__ = [
     "Organization",
     "Party",
     "PartyRole",
+    "Referrer",
     "Role",
     "RoutingRuleSet",
     "SlaClock",

@@ -21,6 +21,24 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"  # 已归档: follow-up done
 
 
+class CaseSource(StrEnum):
+    """How a case came to the committee (the Ministry's form): 申请调解, 主动调解, 委托移送."""
+
+    APPLIED = "applied"
+    INITIATIVE = "initiative"
+    REFERRED = "referred"
+
+
+class Referrer(StrEnum):
+    """Who referred a case (委托移送单位)."""
+
+    COURT = "court"
+    POLICE = "police"
+    PETITION = "petition"
+    PROCURATORATE = "procuratorate"
+    OTHER = "other"
+
+
 class Case(Timestamped, Base):
     __tablename__ = "cases"
     __table_args__ = (
@@ -30,6 +48,7 @@ class Case(Timestamped, Base):
         Index(None, "intake_org_id", "received_at"),
         Index(None, "current_org_id", "status"),
         Index(None, "resolved_at"),
+        Index("uq_cases_external_ref", "external_ref", unique=True),
         # The SLA sweep and the at-risk list read only cases waiting for dispatch: their cost follows the
         # number of open clocks, not the number of cases stored.
         Index(
@@ -65,6 +84,11 @@ class Case(Timestamped, Base):
     intake_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     received_at: Mapped[datetime]
+    # How the case came to the committee (issue #15): applied | initiative | referred, and who referred it.
+    source: Mapped[str] = mapped_column(String(20), default=CaseSource.APPLIED, server_default="applied")
+    referred_by: Mapped[str | None] = mapped_column(String(20))
+    # The old system's number of an imported case: a re-import skips the rows already imported.
+    external_ref: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(20), default=CaseStatus.PENDING_DISPATCH)
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency (If-Match)
 
@@ -145,6 +169,8 @@ class Assignment(Base):
             "dispatched_at",
             postgresql_include=["town_org_id", "organization_id", "dispatch_due_at", "tier"],
         ),
+        # Reporting: the attempts that ended in a period (issue #15).
+        Index(None, "ended_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

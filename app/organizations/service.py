@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.models import Organization, OrgKind, Tier
-from app.routing.engine import CATEGORIES, CITY_CHANNELS
+from app.routing.categories import TOP_CATEGORIES
+from app.routing.engine import CITY_CHANNELS
 
 # The tier each kind sits at in the "1+1+N" ladder, and the kind of parent it hangs under.
 KIND_TIER: dict[str, Tier] = {
@@ -57,9 +58,12 @@ async def create_organization(session: AsyncSession, data: dict[str, Any]) -> Or
                 "parent_code", "parent.wrong_kind", f"A {kind} belongs under a {'/'.join(PARENT_KIND[kind])}."
             )
         )
-    if kind == OrgKind.SPECIALISED_COMMITTEE and data.get("category") not in CATEGORIES:
+    # A specialised committee serves a top-level category (and so its sub-categories).
+    if kind == OrgKind.SPECIALISED_COMMITTEE and data.get("category") not in TOP_CATEGORIES:
         errors.append(
-            FieldError("category", "category.unknown", "A specialised committee needs its case category.")
+            FieldError(
+                "category", "category.unknown", "A specialised committee needs its (top-level) case category."
+            )
         )
     if kind == OrgKind.CITY_CHANNEL and data.get("channel") not in CITY_CHANNELS:
         errors.append(

@@ -53,6 +53,8 @@ class Labels(Protocol):
     def categories(self) -> Mapping[str, str]: ...
     @property
     def risk_levels(self) -> Mapping[str, str]: ...
+    @property
+    def parents(self) -> Mapping[str, str]: ...  # sub-category → its top-level category
 
 
 Outcome = tuple[bool, str]
@@ -67,16 +69,21 @@ def _names(codes: Iterable[str], labels: Mapping[str, str]) -> str:
     return "、".join(labels.get(code, code) for code in codes)
 
 
+def _in(listed: tuple[str, ...], f: Facts, lb: Labels) -> bool:
+    """A rule naming a top-level category covers its sub-categories."""
+    return f.category in listed or lb.parents.get(f.category) in listed
+
+
 def _category_in(expected: tuple[str, ...], f: Facts, lb: Labels) -> Outcome:
     label = lb.categories.get(f.category, f.category)
-    if f.category in expected:
+    if _in(expected, f, lb):
         return True, f"纠纷类别为「{label}」"
     return False, f"纠纷类别「{label}」不在所列类别（{_names(expected, lb.categories)}）之中"
 
 
 def _category_not_in(excluded: tuple[str, ...], f: Facts, lb: Labels) -> Outcome:
     label = lb.categories.get(f.category, f.category)
-    if f.category not in excluded:
+    if not _in(excluded, f, lb):
         return True, f"纠纷类别「{label}」不属于排除类别"
     return False, f"纠纷类别「{label}」属于排除类别（{_names(excluded, lb.categories)}）"
 

@@ -26,25 +26,9 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError, PydanticKnownError
 
+from app.routing.categories import CATEGORIES, CATEGORY_PARENT, top_category
 from app.routing.conditions import check_conditions
 
-CATEGORIES: dict[str, str] = {
-    "neighbour": "邻里纠纷",
-    "marriage_family": "婚姻家庭",
-    "debt": "民间借贷/债务",
-    "land": "土地承包",
-    "housing": "房屋宅基地",
-    "contract": "合同纠纷",
-    "damages": "损害赔偿",
-    "labour": "劳动争议",
-    "medical": "医疗纠纷",
-    "traffic": "道路交通",
-    "property_management": "物业纠纷",
-    "consumer": "消费纠纷",
-    "enterprise": "涉企纠纷",
-    "administrative": "行政争议",
-    "other": "其他",
-}
 # Categories that have a city-wide specialised committee (行业性专业性调解组织).
 SPECIALISED_CATEGORIES: frozenset[str] = frozenset(
     {"labour", "medical", "traffic", "property_management", "marriage_family", "consumer", "enterprise"}
@@ -142,9 +126,10 @@ class Decision:
 class _Labels:
     categories: Mapping[str, str]
     risk_levels: Mapping[str, str]
+    parents: Mapping[str, str]
 
 
-_LABELS = _Labels(CATEGORIES, RISK_LABELS)
+_LABELS = _Labels(CATEGORIES, RISK_LABELS, CATEGORY_PARENT)
 
 
 def target_label(tier: str, selector: str, channel: str | None, category: str | None = None) -> str:
@@ -154,7 +139,7 @@ def target_label(tier: str, selector: str, channel: str | None, category: str | 
     if selector == "case_town_station":
         return "案件所在镇（街道）非诉讼服务站"
     if selector == "specialised_for_category":
-        return f"{CATEGORIES.get(category or '', '')}行业性专业性调解组织"
+        return f"{CATEGORIES.get(top_category(category or ''), '')}行业性专业性调解组织"
     if selector == "city_channel":
         if channel in (None, "general"):
             return "市级非诉讼服务中心"
@@ -287,7 +272,7 @@ class Rule(_Model):
         errors = []
         if self.target.selector == "specialised_for_category":
             allowed = self.when.category_in or ()
-            if not allowed or not set(allowed) <= SPECIALISED_CATEGORIES:
+            if not allowed or not {top_category(c) for c in allowed} <= SPECIALISED_CATEGORIES:
                 errors.append(
                     _error(
                         "specialised_category_required",

@@ -25,6 +25,7 @@ from app import prepared
 from app.db import PerEngine
 from app.models import Case, Organization, OrgKind, RoutingRuleSet
 from app.prepared import Prepared
+from app.routing.categories import top_category
 from app.routing.engine import CaseFacts, Decision, RuleSet, evaluate, parse_rule_set
 
 # Parsed rule sets by version: a version is immutable once stored, so an entry never goes stale. Which
@@ -102,7 +103,9 @@ def _selector_condition(
         case "case_town_station":
             return (Organization.kind == OrgKind.TOWN_STATION) & (Organization.town_id == town_id)
         case "specialised_for_category":
-            return (Organization.kind == OrgKind.SPECIALISED_COMMITTEE) & (Organization.category == category)
+            return (Organization.kind == OrgKind.SPECIALISED_COMMITTEE) & (
+                Organization.category == top_category(category)
+            )
         case "city_channel":
             return Organization.kind.in_((OrgKind.CITY_CENTER, OrgKind.CITY_CHANNEL)) & (
                 Organization.channel == (channel or "general")
@@ -261,7 +264,7 @@ async def route(
     params = {
         "village_id": case.village_org_id,
         "town_id": case.town_org_id,
-        "category": case.category,
+        "category": top_category(case.category),  # a specialised committee serves a top-level category
         "show_1": show[0],
         "show_2": show[1],
         "show_3": show[2],

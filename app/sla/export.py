@@ -7,14 +7,14 @@ import csv
 import io
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.responses import Response
 
+from app.calendar.workdays import SHANGHAI
 from app.models import Party
 from app.pii.free_text import mask_free_text
-from app.web.labels import local_time
 
 ROW_HEADER = [
     "案件编号",
@@ -57,7 +57,13 @@ def mask_name(name: str) -> str:
 
 
 def _time(value: datetime | None) -> str:
-    return "" if value is None else local_time(value)
+    """Asia/Shanghai wall time; exactly midnight (a due time) reads as 24:00 of the day before."""
+    if value is None:
+        return ""
+    local = value.astimezone(SHANGHAI)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        return (local - timedelta(days=1)).strftime("%Y-%m-%d 24:00")
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def _respond(header: list[str], rows: list[list[Any]], filename: str) -> Response:

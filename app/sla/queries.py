@@ -83,21 +83,29 @@ async def breaches(
     limit: int,
 ) -> Sequence[Any]:
     """Breached clocks with their case's reference and status. ``sort=due``: newest due first, keyset on
-    (due_at, id); ``sort=lateness``: latest first, keyset on (lateness at ``now``, id)."""
+    (due_at, id); ``sort=lateness``: latest first, keyset on (lateness at ``now``, id) — for open breaches
+    alone that is earliest due first, keyset on (due_at, id), read in index order."""
     conditions = [SlaClock.breached_at.is_not(None), *filter_conditions(principal, f)]
     if f.state == "open":
         conditions.append(SlaClock.stopped_at.is_(None))
     elif f.state == "closed":
         conditions.append(SlaClock.stopped_at.is_not(None))
     late = lateness_seconds(session, now)
-    key = (SlaClock.due_at, SlaClock.id) if sort == "due" else (late, SlaClock.id)
-    if after is not None:
-        conditions.append(tuple_(*key) < tuple_(*after))
+    if sort == "lateness" and f.state == "open":
+        # Open breaches are as late as now makes them: latest first is earliest due first (index order).
+        if after is not None:
+            conditions.append(tuple_(SlaClock.due_at, SlaClock.id) > tuple_(*after))
+        order: list[Any] = [SlaClock.due_at, SlaClock.id]
+    else:
+        key = (SlaClock.due_at, SlaClock.id) if sort == "due" else (late, SlaClock.id)
+        if after is not None:
+            conditions.append(tuple_(*key) < tuple_(*after))
+        order = [key[0].desc(), SlaClock.id.desc()]
     stmt = (
         select(SlaClock, Case.reference, Case.status, late.label("late"))
         .join(Case, Case.id == SlaClock.case_id)
         .where(*conditions)
-        .order_by(key[0].desc(), SlaClock.id.desc())
+        .order_by(*order)
         .limit(limit)
     )
     return (await session.execute(stmt)).all()

@@ -22,8 +22,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import metrics
@@ -77,18 +78,34 @@ def _watched() -> list[object]:
     return [SlaClock.stopped_at.is_(None), SlaClock.breached_at.is_(None)]
 
 
-async def record_batch(session: AsyncSession, now: datetime, limit: int = BATCH_SIZE) -> list[BreachedClock]:
-    """Mark up to ``limit`` running clocks past due as breached, soonest due first; returns them."""
+async def record_batch(
+    session: AsyncSession, now: datetime, after: tuple[datetime, int] | None = None, limit: int = BATCH_SIZE
+) -> tuple[list[BreachedClock], tuple[datetime, int] | None]:
+    """Mark up to ``limit`` running clocks past due as breached, soonest due first, after the position
+    ``after`` in the watch index; returns them and the position to go on from.
+
+    Two statements, so that the UPDATE finds its rows by primary key (as one UPDATE … IN (SELECT …) the
+    planner may hash-join the batch against the whole table). Each batch starts where the last one ended:
+    the entries of the clocks it just breached stay in the index until vacuumed, and re-reading them from
+    the start in every batch would make a large backlog quadratic."""
+    conditions = [*_watched(), SlaClock.due_at < now]
+    if after is not None:
+        conditions.append(tuple_(SlaClock.due_at, SlaClock.id) > tuple_(*after))
     due = (
-        select(SlaClock.id)
-        .where(*_watched(), SlaClock.due_at < now)  # type: ignore[arg-type]
-        .order_by(SlaClock.due_at)
+        select(SlaClock.id, SlaClock.due_at)
+        .where(*conditions)  # type: ignore[arg-type]
+        .order_by(SlaClock.due_at, SlaClock.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    found = (await session.execute(due)).all()
+    if not found:
+        return [], None
+    ids = [row.id for row in found]
+    last = (found[-1].due_at, found[-1].id)
     stmt = (
         update(SlaClock)
-        .where(SlaClock.id.in_(due.scalar_subquery()), SlaClock.breached_at.is_(None))
+        .where(SlaClock.id.in_(ids), SlaClock.breached_at.is_(None))
         .values(breached_at=now)
         .returning(
             SlaClock.id,
@@ -100,20 +117,21 @@ async def record_batch(session: AsyncSession, now: datetime, limit: int = BATCH_
         )
         .execution_options(synchronize_session=False)
     )
-    return [BreachedClock(*row) for row in (await session.execute(stmt)).all()]
+    return [BreachedClock(*row) for row in (await session.execute(stmt)).all()], last
 
 
 async def record_breaches(session: AsyncSession, now: datetime) -> dict[str, int]:
-    """Batches until none is full; per kind, how many breaches were recorded."""
+    """Batches until one finds nothing more; per kind, how many breaches were recorded."""
     counts: dict[str, int] = {}
+    after: tuple[datetime, int] | None = None
     while True:
-        batch = await record_batch(session, now)
+        batch, after = await record_batch(session, now, after)
         for clock in batch:
             counts[clock.kind] = counts.get(clock.kind, 0) + 1
         for listener in _listeners:
             if batch:
                 await listener(session, batch)
-        if len(batch) < BATCH_SIZE:
+        if after is None:
             return counts
 
 
@@ -122,19 +140,22 @@ async def recompute_open_deadlines(session: AsyncSession, calendar: WorkCalendar
     (a provisional year now loaded, or a replica's stale cache). A breach recorded against a due time that
     moved into the future is withdrawn: the clock is watched again."""
     changed = 0
+    # Two ranges and NULL, not "<>": each is a range scan of the partial index on running clocks' versions
+    # (one condition with OR would read every running clock).
+    version = SlaClock.calendar_version
+    for other in (version < calendar.version, version > calendar.version, version.is_(None)):
+        changed += await _recompute(session, calendar, now, other)
+    return changed
+
+
+async def _recompute(session: AsyncSession, calendar: WorkCalendar, now: datetime, other: Any) -> int:
+    changed = 0
     while True:
         stale = list(
             (
                 await session.execute(
-                    # Two ranges, not "<>", so that the partial index on running clocks' versions serves it.
                     select(SlaClock)
-                    .where(
-                        SlaClock.stopped_at.is_(None),
-                        SlaClock.unit == ClockUnit.WORKING_DAYS,
-                        (SlaClock.calendar_version < calendar.version)
-                        | (SlaClock.calendar_version > calendar.version)
-                        | SlaClock.calendar_version.is_(None),
-                    )
+                    .where(SlaClock.stopped_at.is_(None), SlaClock.unit == ClockUnit.WORKING_DAYS, other)
                     .limit(BATCH_SIZE)
                     .with_for_update(skip_locked=True)
                 )

@@ -234,11 +234,12 @@ async def list_breaches(
     f = await _filters(session, params, status)
     key = ctx.blind_index_key_bytes
     now = utcnow()
-    keyset = BREACHES if sort == "due" else BREACHES_BY_LATENESS
+    by_lateness = sort == "lateness" and status != "open"  # open ones by lateness: by due (app.sla.queries)
+    keyset = BREACHES_BY_LATENESS if by_lateness else BREACHES
     after: tuple[Any, ...] | None = None
     if cursor:
         after = keyset.decode(key, cursor)
-        if sort == "lateness":  # lateness as of the first page, so that pages do not shift
+        if by_lateness:  # lateness as of the first page, so that pages do not shift
             now, after = after[2], after[:2]
     page_size = CSV_MAX_ROWS if format == "csv" else limit
     found = (
@@ -252,7 +253,7 @@ async def list_breaches(
     )
 
     def position(r: Any) -> tuple[Any, ...]:
-        return (r[0].due_at.isoformat(), r[0].id) if sort == "due" else (int(r[3]), r[0].id, now.isoformat())
+        return (int(r[3]), r[0].id, now.isoformat()) if by_lateness else (r[0].due_at.isoformat(), r[0].id)
 
     kept, next_cursor = keyset.page(key, found, page_size, position)
     rows = await _rows(session, kept, now)

@@ -9,6 +9,8 @@ from typing import Any
 
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from app.calendar.workdays import SHANGHAI
+from app.reporting.history_rows import Vocabulary
+from app.routing.categories import full_label
 from app.routing.engine import CATEGORIES, RISK_LABELS, TIER_LABELS
 from app.urges import rules as urge_rules
 
@@ -97,7 +99,7 @@ AT_RISK_WINDOW = timedelta(hours=24)
 
 
 def category_label(code: str | None) -> str:
-    return CATEGORIES.get(code or "", code or "—")
+    return full_label(code) if code in CATEGORIES else (code or "—")
 
 
 def status_label(code: str | None) -> str:
@@ -269,3 +271,21 @@ CONFIRMATION_STATUS_LABELS: dict[str, str] = {
 }
 CONTACT_FIELD_LABELS: dict[str, str] = {"phone": "电话", "address": "住址"}
 EVENT_LABELS.update({"confirmation_requested": "申请司法确认", "confirmation_answered": "法院答复司法确认"})
+
+
+# --- reporting (#15): the source of a case and who referred it -------------------------------------------
+SOURCE_LABELS: dict[str, str] = {"applied": "申请调解", "initiative": "主动调解", "referred": "委托移送"}
+REFERRER_LABELS: dict[str, str] = {
+    "court": "法院",
+    "police": "公安",
+    "petition": "信访",
+    "procuratorate": "检察院",
+    "other": "其他",
+}
+# What a history import may write instead of a code (app.reporting.history_rows).
+IMPORT_VOCABULARY = Vocabulary(
+    outcomes=OUTCOME_LABELS,
+    sources=SOURCE_LABELS,
+    referrers=REFERRER_LABELS,
+    agreement_types=AGREEMENT_TYPE_LABELS,
+)

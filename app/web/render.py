@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.auth.sessions import CSRF_FIELD
 from app.models import Role
+from app.routing.categories import TOP_CATEGORIES, subcategories
 from app.routing.engine import CATEGORIES, RISK_LABELS
 from app.web import labels
 from app.web.assets import asset_url
@@ -46,6 +47,11 @@ templates.env.globals.update(
     action_labels=labels.ACTION_LABELS,
     decline_reasons=labels.DECLINE_REASONS,
     agreement_types=labels.AGREEMENT_TYPE_LABELS,
+    # reporting (#15): the two-level categories and the source of a case on the intake form
+    top_categories=TOP_CATEGORIES,
+    subcategories=subcategories,
+    source_labels=labels.SOURCE_LABELS,
+    referrer_labels=labels.REFERRER_LABELS,
 )
 templates.env.filters.update(
     category=labels.category_label,

@@ -31,9 +31,27 @@ TS = sa.DateTime(timezone=True)
 
 # The defaults as they were when this migration was written (app.sla.rules.DEFAULT_RULES may change later).
 DEFAULT_RULES = [
-    {"kind": "dispatch", "length": 3, "unit": "working_days", "extension_allowed": False, "extension_max_days": 0},
-    {"kind": "acceptance", "length": 1, "unit": "working_days", "extension_allowed": False, "extension_max_days": 0},
-    {"kind": "mediation", "length": 30, "unit": "calendar_days", "extension_allowed": True, "extension_max_days": 30},
+    {
+        "kind": "dispatch",
+        "length": 3,
+        "unit": "working_days",
+        "extension_allowed": False,
+        "extension_max_days": 0,
+    },
+    {
+        "kind": "acceptance",
+        "length": 1,
+        "unit": "working_days",
+        "extension_allowed": False,
+        "extension_max_days": 0,
+    },
+    {
+        "kind": "mediation",
+        "length": 30,
+        "unit": "calendar_days",
+        "extension_allowed": True,
+        "extension_max_days": 30,
+    },
     {
         "kind": "mediation",
         "length": 60,
@@ -59,8 +77,6 @@ CLOCK_COLUMNS = (
     "stopped_by, breached_at, lateness_seconds, lateness_working_days"
 )
 WATCH = "stopped_at IS NULL AND breached_at IS NULL"
-BREACHED = "breached_at IS NOT NULL"
-RUNNING_WORKING = "stopped_at IS NULL AND unit = 'working_days'"
 
 
 def _create_tables() -> None:
@@ -106,13 +122,17 @@ def _create_tables() -> None:
             ["case_id"], ["cases.id"], name=op.f("fk_sla_clocks_case_id_cases"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["organization_id"], ["organizations.id"], name=op.f("fk_sla_clocks_organization_id_organizations")
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_sla_clocks_organization_id_organizations"),
         ),
         sa.ForeignKeyConstraint(
             ["town_org_id"], ["organizations.id"], name=op.f("fk_sla_clocks_town_org_id_organizations")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_clocks")),
-        sa.UniqueConstraint("case_id", "kind", "started_at", name=op.f("uq_sla_clocks_case_id_kind_started_at")),
+        sa.UniqueConstraint(
+            "case_id", "kind", "started_at", name=op.f("uq_sla_clocks_case_id_kind_started_at")
+        ),
     )
 
 
@@ -128,21 +148,28 @@ def _create_indexes() -> None:
         )
 
     partial("uq_sla_clocks_running_case", ["case_id"], "stopped_at IS NULL", unique=True)
-    partial("ix_sla_clocks_watch", ["due_at"], WATCH)
-    partial("ix_sla_clocks_breached", ["kind", "due_at", "id"], BREACHED)
-    partial("ix_sla_clocks_breached_town", ["kind", "town_org_id", "due_at", "id"], BREACHED)
-    partial("ix_sla_clocks_running_calendar", ["calendar_version"], RUNNING_WORKING)
+    partial("ix_sla_clocks_watch", ["due_at", "id"], WATCH)
+    partial(
+        "ix_sla_clocks_running_calendar", ["calendar_version"], "stopped_at IS NULL AND unit = 'working_days'"
+    )
     op.create_index(
         "ix_sla_clocks_due_cover",
         "sla_clocks",
-        ["kind", "due_at"],
-        postgresql_include=["town_org_id", "organization_id", "tier", "stopped_at", "stopped_by"],
+        ["kind", "due_at", "id"],
+        postgresql_include=[
+            "town_org_id",
+            "organization_id",
+            "tier",
+            "stopped_at",
+            "stopped_by",
+            "breached_at",
+        ],
     )
     op.create_index(
         "ix_sla_clocks_town_due_cover",
         "sla_clocks",
-        ["kind", "town_org_id", "due_at"],
-        postgresql_include=["organization_id", "tier", "stopped_at", "stopped_by"],
+        ["kind", "town_org_id", "due_at", "id"],
+        postgresql_include=["organization_id", "tier", "stopped_at", "stopped_by", "breached_at"],
     )
 
 
@@ -254,7 +281,11 @@ def _start_open_assignment_clocks() -> None:
             due_at, provisional, version = due.due_at, due.provisional, calendar.version
         else:
             due_date = start.astimezone(SHANGHAI).date() + timedelta(days=days)
-            due_at, provisional, version = datetime.combine(due_date + timedelta(days=1), time(0), SHANGHAI), False, None
+            due_at, provisional, version = (
+                datetime.combine(due_date + timedelta(days=1), time(0), SHANGHAI),
+                False,
+                None,
+            )
         batch.append(
             {
                 "case_id": case_id,
@@ -290,19 +321,34 @@ def _start_open_assignment_clocks() -> None:
         op.bulk_insert(table, batch)
 
 
-def upgrade() -> None:
-    _create_tables()
+def default_rule_set_row() -> dict[str, Any]:
+    """The first clock rule set (also restored by the tests after they truncate the tables)."""
     from datetime import UTC
 
     now = datetime.now(UTC)
+    return {
+        "version": 1,
+        "rules": {"rules": DEFAULT_RULES},
+        "note": "默认规则 (issue #13)",
+        "created_at": now,
+    }
+
+
+def upgrade() -> None:
+    _create_tables()
+    row = default_rule_set_row()
     if op.get_bind().dialect.name == "sqlite":  # naive UTC text, as app.db.UTCDateTime stores it
-        now = now.replace(tzinfo=None)
+        row["created_at"] = row["created_at"].replace(tzinfo=None)
     rule_sets = sa.table(
-        "sla_clock_rule_sets", sa.column("version"), sa.column("rules", JSON), sa.column("note"), sa.column("created_at", TS)
+        "sla_clock_rule_sets",
+        sa.column("version"),
+        sa.column("rules", JSON),
+        sa.column("note"),
+        sa.column("created_at", TS),
     )
     op.bulk_insert(
         rule_sets,
-        [{"version": 1, "rules": {"rules": DEFAULT_RULES}, "note": "默认规则 (issue #13)", "created_at": now}],
+        [row],
     )
     _create_indexes()
     _move_dispatch_clocks()
@@ -339,13 +385,17 @@ def downgrade() -> None:
             ["case_id"], ["cases.id"], name=op.f("fk_sla_breaches_case_id_cases"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["organization_id"], ["organizations.id"], name=op.f("fk_sla_breaches_organization_id_organizations")
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_sla_breaches_organization_id_organizations"),
         ),
         sa.ForeignKeyConstraint(
             ["town_org_id"], ["organizations.id"], name=op.f("fk_sla_breaches_town_org_id_organizations")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sla_breaches")),
-        sa.UniqueConstraint("case_id", "clock_started_at", name=op.f("uq_sla_breaches_case_id_clock_started_at")),
+        sa.UniqueConstraint(
+            "case_id", "clock_started_at", name=op.f("uq_sla_breaches_case_id_clock_started_at")
+        ),
     )
     op.create_index("ix_sla_breaches_due_at_id", "sla_breaches", ["due_at", "id"])
     op.create_index(

@@ -125,8 +125,14 @@ async def test_only_the_assigned_organization_acts(client, world):
 
 
 async def test_administrative_review_outcomes_only_on_that_channel(client, world):
-    body = case_body(category="administrative")
-    case = await new_case(client, world, **{k: v for k, v in body.items() if k != "parties"})
+    government = {
+        **case_body()["parties"][1],
+        "kind": "organization",
+        "is_government": True,
+        "id_number": None,
+    }
+    body = case_body(category="land_acquisition", parties=[case_body()["parties"][0], government])
+    case = await new_case(client, world, **body)
     assert case["current_organization"]["code"] == "LY-CC-ADMREVIEW"
     admrev = await login(client, world, "admrev")
     case = (await act(client, admrev, case, "accept")).json()

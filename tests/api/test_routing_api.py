@@ -26,7 +26,8 @@ def body(**overrides):
         ({"category": "marriage_family"}, "village-default", "LY-LC-V01"),
         ({"risk_level": "high"}, "high-risk", "LY-CC"),
         ({"litigation_intended": True}, "litigation-intended", "LY-COURT"),
-        ({"category": "administrative"}, "administrative-dispute", "LY-CC-ADMREVIEW"),
+        ({"category": "migrant_wages"}, "specialised", "LY-SP-LABOUR"),
+        ({"category": "debt", "claim_amount": "100"}, "village-default", "LY-LC-V01"),
         (
             {
                 "parties": [

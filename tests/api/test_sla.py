@@ -121,13 +121,16 @@ async def test_breach_pages_follow_the_cursor_in_both_sorts(client, world, app):
         await backdate(app, uuid.UUID(c["id"]), utcnow() - timedelta(days=days))
     await run_sweep(app, utcnow())
     bureau = await login(client, world, "bureau")
-    for sort, expected in (
-        ("due", [cases[1], cases[0], cases[2]]),
-        ("lateness", [cases[2], cases[0], cases[1]]),
-    ):
+    runs = [
+        ("due", None, [cases[1], cases[0], cases[2]]),
+        ("lateness", None, [cases[2], cases[0], cases[1]]),
+        ("lateness", "open", [cases[2], cases[0], cases[1]]),
+    ]
+    for sort, status, expected in runs:
         seen, cursor = [], None
         while True:
             params = {"sort": sort, "limit": 2, **({"cursor": cursor} if cursor else {})}
+            params |= {"status": status} if status else {}
             page = (await client.get("/api/v1/sla/breaches", params=params, headers=bureau)).json()
             seen += [i["reference"] for i in page["items"]]
             cursor = page["next_cursor"]
@@ -247,3 +250,23 @@ async def test_loading_next_years_schedule_recomputes_provisional_deadlines(clie
         f"/api/v1/calendar/years/{next_year}", json={**schedule, "year": next_year + 1}, headers=admin
     )
     assert wrong.status_code == 422
+
+
+async def test_case_numbers_go_past_999999_without_being_cut(client, world, app):
+    """A province registers about a million disputes a year: the number widens, it is never truncated."""
+    from sqlalchemy import update
+
+    from app.models import CaseReferenceCounter
+    from tests.support import case_body
+
+    first = await client.post("/api/v1/cases", json=case_body(), headers=await login(client, world, "lc_v01"))
+    prefix, year, _ = first.json()["reference"].split("-")
+    async with session_scope(app.state.ctx.sessionmaker) as s:
+        await s.execute(
+            update(CaseReferenceCounter)
+            .where(CaseReferenceCounter.prefix == prefix, CaseReferenceCounter.year == int(year))
+            .values(last_value=999_999)
+        )
+    r = await client.post("/api/v1/cases", json=case_body(), headers=await login(client, world, "lc_v01"))
+    assert r.status_code == 201, r.text
+    assert r.json()["reference"] == f"{prefix}-{year}-1000000"

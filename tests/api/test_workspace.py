@@ -12,6 +12,7 @@ import pytest
 from app.calendar.service import forget_cached_calendar
 from app.calendar.workdays import SHANGHAI
 from app.db import utcnow
+from app.routing.engine import CATEGORIES
 from tests.sla_support import pending_case, restart, run_sweep
 from tests.support import act, case_body, login
 
@@ -66,7 +67,7 @@ async def test_tiles_and_charts_count_only_the_callers_scope(client, world, app)
     assert sum(city_daily["registrations"]) == 4
 
     categories = (await client.get("/api/v1/workspace/charts/categories", headers=lc_sfs)).json()
-    assert categories["items"] == [{"code": "neighbour", "name": "邻里纠纷", "count": 3}]
+    assert categories["items"] == [{"code": "neighbour", "name": CATEGORIES["neighbour"], "count": 3}]
     places = (await client.get("/api/v1/workspace/charts/open-cases", headers=lc_sfs)).json()["items"]
     assert {p["name"]: p["count"] for p in places}["待分派"] == 2 and sum(p["count"] for p in places) == 3
     towns = (await client.get("/api/v1/workspace/charts/open-cases", headers=bureau)).json()["items"]

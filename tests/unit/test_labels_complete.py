@@ -11,7 +11,17 @@ from app.cases.lifecycle import EVENT_TYPES, Outcome
 from app.cases.permissions import RULES
 from app.confirmation.service import RECORDED_EVENTS
 from app.feed.outbox import ROUTED_AWAY
-from app.models import CaseStatus, ConfirmationStatus, OrgKind, PartyRole, Role, Tier, UrgeStatus
+from app.models import (
+    CaseSource,
+    CaseStatus,
+    ConfirmationStatus,
+    OrgKind,
+    PartyRole,
+    Referrer,
+    Role,
+    Tier,
+    UrgeStatus,
+)
 from app.routing.engine import CATEGORIES, CITY_CHANNELS, RISK_LABELS
 from app.urges.service import URGE_ANSWERED, URGED
 from app.web import labels
@@ -36,6 +46,8 @@ ENUMS: list[tuple[str, list[str], dict[str, str]]] = [
     ("case action", list(RULES), labels.ACTION_LABELS),
     ("confirmation status", [s.value for s in ConfirmationStatus], labels.CONFIRMATION_STATUS_LABELS),
     ("contact field", ["phone", "address"], labels.CONTACT_FIELD_LABELS),
+    ("case source", [s.value for s in CaseSource], labels.SOURCE_LABELS),
+    ("referrer", [r.value for r in Referrer], labels.REFERRER_LABELS),
 ]
 
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from app.routing.categories import TOP_CATEGORIES, top_category
 from app.routing.engine import (
     CATEGORIES,
     CITY_CHANNELS,
@@ -57,7 +58,6 @@ def default() -> RuleSet:
 DEFAULT_ORDER = [
     "litigation-intended",
     "government-respondent",
-    "administrative-dispute",
     "mass-dispute",
     "high-risk",
     "cross-town",
@@ -75,9 +75,10 @@ DEFAULT_ORDER = [
 
 
 def test_vocabulary() -> None:
-    assert len(CATEGORIES) == 15
+    assert len(TOP_CATEGORIES) == 15 and len(CATEGORIES) == 21
     assert CATEGORIES["labour"] == "劳动争议"
-    assert CATEGORIES["debt"] == "民间借贷/债务"
+    assert CATEGORIES["debt"] == "民间借贷" and top_category("debt") == "contract"
+    assert "administrative" not in CATEGORIES
     assert RISK_LEVELS == ("low", "medium", "high")
     assert TIERS == ("village", "town", "specialised", "city_center", "court")
     assert [tier_rank(t) for t in TIERS] == [0, 1, 2, 3, 4]
@@ -157,12 +158,12 @@ ROUTING_TABLE: list[tuple[str, dict[str, Any], str, str, str, str | None, tuple[
         (),
     ),
     (
-        "administrative category",
-        {"category": "administrative"},
-        "administrative-dispute",
-        "city_center",
-        "city_channel",
-        "administrative_review",
+        "a sub-category routes like its parent",
+        {"category": "other_consumer"},
+        "specialised",
+        "specialised",
+        "specialised_for_category",
+        None,
         (),
     ),
     (
@@ -372,8 +373,8 @@ PRIORITY_TABLE: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("land across towns → city", {"category": "land", "cross_town": True}, "cross-town"),
     (
-        "administrative + judicial confirmation → court",
-        {"category": "administrative", "litigation_intended": True},
+        "government respondent + litigation intended → court",
+        {"category": "land_acquisition", "respondent_is_government": True, "litigation_intended": True},
         "litigation-intended",
     ),
 ]
@@ -415,7 +416,7 @@ def test_explanation_cross_town_matches_spec_sentence(default: RuleSet) -> None:
             ["litigation-intended", "当事人已起诉或拟起诉", "法院分中心"],
         ),
         ({"cross_village": True}, ["cross-village", "当事人分属不同村（社区）"]),
-        ({"category": "land"}, ["land-contract", "纠纷类别为「土地承包」"]),
+        ({"category": "land"}, ["land-contract", "纠纷类别为「山林土地」"]),
         ({}, ["village-default", "兜底", "案件所在村（社区）人民调解委员会"]),
     ],
 )
@@ -443,7 +444,7 @@ def test_checked_explains_why_not_village(default: RuleSet) -> None:
     assert "「低」" in by_rule["high-risk"].reason
     assert by_rule["cross-town"].reason == "当事人同属一个镇（街道）"
     assert by_rule["specialised"].condition == "category_in"
-    assert "邻里纠纷" in by_rule["specialised"].reason
+    assert "「邻里」" in by_rule["specialised"].reason
     assert by_rule["town-threshold"].condition == "claim_amount_gte"
     assert by_rule["town-threshold"].reason == "标的额 49,999.99 元，不足 50,000.00 元"
     assert by_rule["cross-village"].reason == "当事人同属一个村（社区）"
@@ -494,7 +495,7 @@ def test_multi_condition_rule_reports_every_fact_and_first_failure() -> None:
     hit = evaluate(rs, facts(category="debt", claim_amount=D("20000"), cross_village=True))
     assert hit.rule_id == "big-debt-across-villages"
     for fragment in [
-        "纠纷类别为「民间借贷/债务」",
+        "纠纷类别为「民间借贷」",
         "达到 10,000.00 元",
         "低于 100,000.00 元",
         "当事人分属不同村",
@@ -579,24 +580,24 @@ def test_unknown_category_in_not_in() -> None:
 
 def test_unknown_risk_level_and_flag() -> None:
     data = _valid()
-    data["rules"][4]["when"]["risk_level_in"] = ["severe"]
-    data["rules"][4]["flags"] = ["high_attention", "vip"]
+    data["rules"][3]["when"]["risk_level_in"] = ["severe"]
+    data["rules"][3]["flags"] = ["high_attention", "vip"]
     assert _errors(data) == [
-        (("rules", 4, "when", "risk_level_in", 0), "unknown_risk_level"),
-        (("rules", 4, "flags", 1), "unknown_flag"),
+        (("rules", 3, "when", "risk_level_in", 0), "unknown_risk_level"),
+        (("rules", 3, "flags", 1), "unknown_flag"),
     ]
 
 
 def test_duplicate_flag() -> None:
     data = _valid()
-    data["rules"][4]["flags"] = ["high_attention", "high_attention"]
-    assert _errors(data) == [(("rules", 4, "flags", 1), "duplicate_flag")]
+    data["rules"][3]["flags"] = ["high_attention", "high_attention"]
+    assert _errors(data) == [(("rules", 3, "flags", 1), "duplicate_flag")]
 
 
 def test_duplicate_id() -> None:
     data = _valid()
-    data["rules"][5]["id"] = "high-risk"
-    assert _errors(data) == [(("rules", 5, "id"), "duplicate_rule_id")]
+    data["rules"][4]["id"] = "high-risk"
+    assert _errors(data) == [(("rules", 4, "id"), "duplicate_rule_id")]
 
 
 def test_bad_id_slug() -> None:
@@ -608,7 +609,7 @@ def test_bad_id_slug() -> None:
 def test_missing_catch_all() -> None:
     data = _valid()
     data["rules"].pop()
-    assert _errors(data) == [(("rules", 9, "when"), "missing_catch_all")]
+    assert _errors(data) == [(("rules", 8, "when"), "missing_catch_all")]
 
 
 def test_catch_all_not_last() -> None:
@@ -633,15 +634,15 @@ def test_missing_rules() -> None:
 
 def test_unknown_fields() -> None:
     data = _valid()
-    data["rules"][8]["when"]["amount_gte"] = 1
-    data["rules"][8]["priority"] = 3
-    data["rules"][8]["target"]["organization"] = "x"
+    data["rules"][7]["when"]["amount_gte"] = 1
+    data["rules"][7]["priority"] = 3
+    data["rules"][7]["target"]["organization"] = "x"
     data["parameters"] = {}
     assert sorted(_errors(data), key=str) == sorted(
         [
-            (("rules", 8, "when", "amount_gte"), "extra_forbidden"),
-            (("rules", 8, "priority"), "extra_forbidden"),
-            (("rules", 8, "target", "organization"), "extra_forbidden"),
+            (("rules", 7, "when", "amount_gte"), "extra_forbidden"),
+            (("rules", 7, "priority"), "extra_forbidden"),
+            (("rules", 7, "target", "organization"), "extra_forbidden"),
             (("parameters",), "extra_forbidden"),
         ],
         key=str,
@@ -650,51 +651,51 @@ def test_unknown_fields() -> None:
 
 def test_strict_booleans_and_counts() -> None:
     data = _valid()
-    data["rules"][5]["when"]["cross_town"] = "yes"
-    data["rules"][3]["when"]["applicant_count_gte"] = "5"
+    data["rules"][4]["when"]["cross_town"] = "yes"
+    data["rules"][2]["when"]["applicant_count_gte"] = "5"
     assert _errors(data) == [
-        (("rules", 3, "when", "applicant_count_gte"), "int_type"),
-        (("rules", 5, "when", "cross_town"), "bool_type"),
+        (("rules", 2, "when", "applicant_count_gte"), "int_type"),
+        (("rules", 4, "when", "cross_town"), "bool_type"),
     ]
 
 
 @pytest.mark.parametrize("value, code", [(0, "greater_than_equal"), (-3, "greater_than_equal")])
 def test_applicant_threshold_must_be_positive(value: int, code: str) -> None:
     data = _valid()
-    data["rules"][3]["when"]["applicant_count_gte"] = value
-    assert _errors(data) == [(("rules", 3, "when", "applicant_count_gte"), code)]
+    data["rules"][2]["when"]["applicant_count_gte"] = value
+    assert _errors(data) == [(("rules", 2, "when", "applicant_count_gte"), code)]
 
 
 def test_negative_and_non_finite_amounts() -> None:
     data = _valid()
-    data["rules"][8]["when"]["claim_amount_gte"] = "-1"
-    assert _errors(data) == [(("rules", 8, "when", "claim_amount_gte"), "greater_than_equal")]
-    data["rules"][8]["when"]["claim_amount_gte"] = "Infinity"
-    assert _errors(data)[0][0] == ("rules", 8, "when", "claim_amount_gte")
+    data["rules"][7]["when"]["claim_amount_gte"] = "-1"
+    assert _errors(data) == [(("rules", 7, "when", "claim_amount_gte"), "greater_than_equal")]
+    data["rules"][7]["when"]["claim_amount_gte"] = "Infinity"
+    assert _errors(data)[0][0] == ("rules", 7, "when", "claim_amount_gte")
 
 
 def test_empty_amount_range() -> None:
     data = _valid()
-    data["rules"][8]["when"]["claim_amount_lt"] = "50000"
-    assert _errors(data) == [(("rules", 8, "when", "claim_amount_lt"), "empty_amount_range")]
+    data["rules"][7]["when"]["claim_amount_lt"] = "50000"
+    assert _errors(data) == [(("rules", 7, "when", "claim_amount_lt"), "empty_amount_range")]
 
 
 def test_category_conflict_and_empty_list() -> None:
     data = _valid()
-    data["rules"][6]["when"]["category_not_in"] = ["labour"]
-    data["rules"][7]["when"]["category_in"] = []
+    data["rules"][5]["when"]["category_not_in"] = ["labour"]
+    data["rules"][6]["when"]["category_in"] = []
     assert _errors(data) == [
-        (("rules", 6, "when", "category_not_in"), "category_conflict"),
-        (("rules", 7, "when", "category_in"), "too_short"),
+        (("rules", 5, "when", "category_not_in"), "category_conflict"),
+        (("rules", 6, "when", "category_in"), "too_short"),
     ]
 
 
 def test_specialised_selector_needs_specialised_categories() -> None:
     data = _valid()
-    data["rules"][6]["when"]["category_in"] = ["labour", "neighbour"]
-    assert _errors(data) == [(("rules", 6, "when", "category_in"), "specialised_category_required")]
-    data["rules"][6]["when"] = {"cross_village": True}
-    assert _errors(data) == [(("rules", 6, "when", "category_in"), "specialised_category_required")]
+    data["rules"][5]["when"]["category_in"] = ["labour", "neighbour"]
+    assert _errors(data) == [(("rules", 5, "when", "category_in"), "specialised_category_required")]
+    data["rules"][5]["when"] = {"cross_village": True}
+    assert _errors(data) == [(("rules", 5, "when", "category_in"), "specialised_category_required")]
 
 
 def test_several_errors_reported_together() -> None:
@@ -708,18 +709,18 @@ def test_several_errors_reported_together() -> None:
     data["rules"][0]["target"]["tier"] = "court"
     assert _errors(data) == [
         (("rules", 1, "id"), "duplicate_rule_id"),
-        (("rules", 9, "when"), "missing_catch_all"),
+        (("rules", 8, "when"), "missing_catch_all"),
     ]
 
 
 def test_error_messages_are_readable() -> None:
     data = _valid()
-    data["rules"][7]["target"]["tier"] = "village"
+    data["rules"][6]["target"]["tier"] = "village"
     with pytest.raises(ValidationError) as info:
         parse_rule_set(data)
     assert info.value.errors()[0]["msg"] == "selector 'case_town_station' requires tier 'town'"
     data = _valid()
-    data["rules"][6]["when"]["category_in"] = ["fishing"]
+    data["rules"][5]["when"]["category_in"] = ["fishing"]
     with pytest.raises(ValidationError) as info:
         parse_rule_set(data)
     assert "unknown category 'fishing'" in info.value.errors()[0]["msg"]
@@ -787,10 +788,10 @@ def brute_force_matches(when: dict[str, Any], f: CaseFacts) -> bool:
     for name, value in when.items():
         if value is None:
             continue
-        if name == "category_in":
-            ok = f.category in value
+        if name == "category_in":  # a top-level category covers its sub-categories
+            ok = f.category in value or top_category(f.category) in value
         elif name == "category_not_in":
-            ok = f.category not in value
+            ok = f.category not in value and top_category(f.category) not in value
         elif name == "claim_amount_gte":
             ok = f.claim_amount is not None and f.claim_amount >= Decimal(value)
         elif name == "claim_amount_lt":
@@ -848,12 +849,11 @@ def test_default_rule_set_property(f: CaseFacts) -> None:
     decision = evaluate(rs, f)
     assert_agrees(rs, f, decision)
     if decision.selector == "specialised_for_category":
-        assert f.category in SPECIALISED_CATEGORIES
+        assert top_category(f.category) in SPECIALISED_CATEGORIES
     # 矛盾不上交: a case with no "go up" fact stays at village or town level (or its specialised committee).
     if not (
         f.litigation_intended
         or f.respondent_is_government
-        or f.category == "administrative"
         or f.applicant_count >= 5
         or f.risk_level == "high"
         or f.cross_town

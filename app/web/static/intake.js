@@ -8,7 +8,7 @@
   var partiesBox = $("parties");
   var tpl = $("party-tpl");
   var body = $("form-body");
-  var FIELDS = ["category", "town_code", "village_code", "summary", "claim_amount", "occurred_on", "received_at"];
+  var FIELDS = ["category", "town_code", "village_code", "summary", "claim_amount", "occurred_on", "received_at", "source", "referred_by"];
   var ROLE = { applicant: "申请人", respondent: "被申请人" };
   var W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   var draft;
@@ -74,8 +74,11 @@
     }
     form.querySelectorAll('input[name="risk_level"]').forEach(function (r) { r.checked = r.value === (f.risk_level || "low"); });
     $("judicial_confirmation_requested").checked = !!f.judicial_confirmation_requested;
+    showReferrer();
     renderParties();
   }
+  function showReferrer() { $("referred-field").hidden = $("source").value !== "referred"; }
+  $("source").addEventListener("change", showReferrer);
   function readForm() {
     FIELDS.forEach(function (k) { draft.fields[k] = $(k).value; });
     var risk = form.querySelector('input[name="risk_level"]:checked');
@@ -126,6 +129,7 @@
     var f = draft.fields;
     if (!f.category) add("category", "category.unknown");
     if (!f.town_code) add("town_code", "town_code.required");
+    if (f.source === "referred" && !f.referred_by) add("referred_by", "referred_by.missing");
     if (!f.summary.trim()) add("summary", "missing");
     else if (f.summary.trim().length < 5) add("summary", "string_too_short");
     if (f.claim_amount && !/^\d+(\.\d{1,2})?$/.test(f.claim_amount.trim())) add("claim_amount", "decimal_parsing");
@@ -151,6 +155,7 @@
       category: f.category, summary: f.summary.trim(), claim_amount: nul(f.claim_amount),
       occurred_on: nul(f.occurred_on), received_at: withOffset(f.received_at), risk_level: f.risk_level || "low",
       judicial_confirmation_requested: !!f.judicial_confirmation_requested,
+      source: f.source || "applied", referred_by: f.source === "referred" ? nul(f.referred_by) : null,
       town_code: nul(f.town_code), village_code: nul(f.village_code),
       parties: draft.parties.map(function (p) {
         return {

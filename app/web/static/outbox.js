@@ -31,6 +31,8 @@
     "too_short": "至少要有申请人和被申请人各一名",
     "category.unknown": "请选择纠纷类型",
     "risk_level.unknown": "请选择风险等级",
+    "referred_by.missing": "委托移送的案件请选择移送单位",
+    "referred_by.not_referred": "只有委托移送的案件填写移送单位",
     "string_too_short": "内容太短",
     "string_too_long": "内容太长",
     "missing": "此项必填",
