@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint fmt openapi bench clean browser
+.PHONY: install run test lint fmt openapi bench clean browser vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ browser:
 
 test: lint browser
 	$(BIN)/python -m pytest
+
+# The supervisors' pages' charts (ECharts) from the npm registry at a pinned version, hash-checked
+# (scripts/vendor.py); the files are committed, so `make run` needs no npm.
+vendor:
+	$(PYTHON) scripts/vendor.py
 
 openapi: install
 	$(BIN)/jiefen openapi

@@ -267,6 +267,15 @@ MESSAGES: dict[str, Message] = {
     "kind.unknown": "渠道类型只能是 wecom（企业微信/政务微信）、dingtalk（钉钉）或 webhook。",
     "org.unknown": "没有这个组织代码。",
     "secret.format": "Webhook 密钥须以 whsec_ 开头，后接 base64 编码。",
+    # --- 督办 and the supervisors' workspace (issue #14) ---
+    "urge.not_due": "该案件没有即将超期或已超期的期限，无需督办。",
+    "urge.no_holder": "该案件暂无承办组织可督办。",
+    "urge.own_organization": "该案件由本单位办理，不能督办本单位。",
+    "urge.not_found": "督办不存在。",
+    "urge.answered": "该督办已答复。",
+    "urge.report_back_past": "报告期限不能早于今天。",
+    "period.reversed": "结束日期不能早于开始日期。",
+    "period.too_long": "统计期间最长一年。",
     # --- reporting (issue #15) ---
     "to.before_from": "结束日期不能早于开始日期。",
 }

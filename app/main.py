@@ -36,12 +36,16 @@ from app.shutdown import Draining
 from app.sla import background as sla_background
 from app.sla.rule_views import router as sla_rules_router
 from app.sla.views import router as sla_router
+from app.urges.views import router as urges_router
 from app.validation import reject_unstorable_text
 from app.web.account import router as web_account_router
 from app.web.channels import router as web_channels_router
 from app.web.home import router as home_router
 from app.web.statistics import router as statistics_page_router
 from app.web.views import router as web_router
+from app.web.workspace.inbox import router as urge_inbox_router
+from app.web.workspace.views import router as workspace_pages_router
+from app.workspace.views import router as workspace_router
 
 API_PREFIX = "/api/v1"
 
@@ -91,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feed_router,
         court_router,
         notifications_router,
+        urges_router,  # issue #14
+        workspace_router,  # issue #14
     ):
         api.include_router(router)
     api.include_router(reports_router)  # reporting (#15)
@@ -101,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_account_router)
     app.include_router(web_channels_router)
     app.include_router(home_router)
+    app.include_router(workspace_pages_router)  # issue #14: the supervisors' pages under /s/
+    app.include_router(urge_inbox_router)  # issue #14: the holder answers a 督办 on /m/
     app.include_router(statistics_page_router)  # reporting (#15): /s/statistics
     apidocs.install(app, settings)
     install_problem_handlers(app)

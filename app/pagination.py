@@ -110,3 +110,5 @@ BREACHES = Keyset("sla-breaches", (_aware_time, _int))  # (due_at, clock id)
 BREACHES_BY_LATENESS = Keyset("sla-breaches-lateness", (_int, _int, _aware_time))  # (lateness, id, as of)
 AT_RISK = Keyset("sla-at-risk", (_aware_time, _int))  # (due_at, clock id)
 USERS = Keyset("users", (_str,))  # (username,)
+URGES = Keyset("urges", (_int,))  # (urge id,): newest first
+QUEUE = Keyset("dispatch-queue", (_aware_time, _uuid))  # (dispatch_due_at, case id): soonest first

@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, str] = {
     "sla": "bench.sla",
     "feed": "bench.feed",
     "demo": "bench.demo",
+    "workspace": "bench.workspace",  # issue #14
     "pages": "bench.pages",
     "reporting": "bench.reporting",
 }

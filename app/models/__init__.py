@@ -29,6 +29,9 @@ from app.models.organization import Organization, OrgKind, Tier
 from app.models.routing import RoutingRuleSet
 from app.models.sla import CalendarYear, ClockKind, ClockUnit, SlaClock, SlaClockRuleSet
 
+# 督办 (issue #14)
+from app.models.urge import Urge, UrgeStatus
+
 __all__ = [  # noqa: RUF022 (notifications in their own block, for merging)
     "ApiClient",
     "ApiClientKey",
@@ -60,6 +63,8 @@ __all__ = [  # noqa: RUF022 (notifications in their own block, for merging)
     "SlaClock",
     "SlaClockRuleSet",
     "Tier",
+    "Urge",  # 督办 (issue #14)
+    "UrgeStatus",
     "User",
     # Notifications (#16)
     "ChannelKind",

@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.calendar.workdays import SHANGHAI
 from app.cases.events import subscribe
 from app.models import Case, NoticeKind, Organization, OrgKind
 from app.notifications import messages
@@ -34,6 +35,9 @@ from app.pii.free_text import mask_free_text
 from app.sla.sweep import BreachedClock, on_breaches
 
 CONFIRMATION_EVENTS = frozenset({"case.confirmation_requested", "case.confirmation_answered"})
+# The 督办's audit events (app.urges.service) and who hears of each: the holder, or the office that urged.
+URGE_EVENT_OF = {"case.urged": "urge.created", "case.urge_answered": "urge.answered"}
+URGE_RECIPIENT_KEY = {"case.urged": "holder_org_id", "case.urge_answered": "supervisor_org_id"}
 URGE_EVENTS = frozenset(messages.URGE_TITLES)
 
 
@@ -90,14 +94,16 @@ async def notify_urge(
     return await enqueue(session, notice, [recipient_org_id], NoticeKind.URGE, now, f"{event}:{urge_id}")
 
 
-def confirmation_subscriber(base_url: str) -> Any:
-    """The case event writer's subscriber for judicial-confirmation requests and answers: a message to the
-    holding organization, in the event's transaction. Costs nothing for any other event."""
+def event_subscriber(base_url: str) -> Any:
+    """The case event writer's subscriber for 督办 and judicial-confirmation events: a message to whoever must
+    act, in the event's transaction. Costs nothing for any other event."""
 
     async def derive(session: AsyncSession, case: Case, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        urges = [e for e in events if e["type"] in URGE_EVENT_OF]
+        rows = await _urge_rows(session, case, urges, base_url) if urges else []
         wanted = [e for e in events if e["type"] in CONFIRMATION_EVENTS]
         if not wanted:
-            return []
+            return rows
         channels = await channels_for(
             session, [case.current_org_id or case.resolved_org_id], NoticeKind.CONFIRMATION
         )
@@ -106,7 +112,6 @@ def confirmation_subscriber(base_url: str) -> Any:
         facts = (await case_facts(session, [case.id])).get(case.id) or CaseFacts(
             case.id, case.reference, case.category, "", "某"
         )
-        rows = []
         for event in wanted:
             data = event.get("data") or {}
             answer = data.get("answer") or data.get("result") or data.get("decision")
@@ -119,10 +124,42 @@ def confirmation_subscriber(base_url: str) -> Any:
     return derive
 
 
-def register(base_url: str) -> None:
-    subscribe(
-        "notifications", DELIVERIES, DELIVERY_COLUMNS, confirmation_subscriber(base_url), json=["payload"]
+async def _urge_rows(
+    session: AsyncSession, case: Case, events: list[dict[str, Any]], base_url: str
+) -> list[dict[str, Any]]:
+    """督办 created (to the holder) or answered (to the office that raised it), in the event's transaction;
+    once per (督办, event) by the dedupe key."""
+    facts = (await case_facts(session, [case.id])).get(case.id) or CaseFacts(
+        case.id, case.reference, case.category, "", "某"
     )
+    rows = []
+    for event in events:
+        data = event.get("data") or {}
+        recipient = data.get(URGE_RECIPIENT_KEY[event["type"]])
+        channels = await channels_for(session, [recipient], NoticeKind.URGE)
+        if not channels:
+            continue
+        actor_org = event.get("actor_org_id")
+        supervisor = (
+            await session.execute(select(Organization.name).where(Organization.id == actor_org))
+        ).scalar_one_or_none() or ""
+        report_back = data.get("report_back_by")
+        reply_due = (
+            datetime.combine(date.fromisoformat(report_back) + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+            if report_back
+            else None
+        )
+        kind = URGE_EVENT_OF[event["type"]]
+        notice = messages.urge(
+            kind, facts, supervisor, mask_free_text(event.get("reason") or ""), base_url, reply_due
+        )
+        key = f"{kind}:{data.get('urge_id')}"
+        rows += [delivery_row(c, notice, event["occurred_at"], key) for c in channels]
+    return rows
+
+
+def register(base_url: str) -> None:
+    subscribe("notifications", DELIVERIES, DELIVERY_COLUMNS, event_subscriber(base_url), json=["payload"])
 
     async def breached(session: AsyncSession, batch: Sequence[BreachedClock], now: datetime) -> int:
         return await notify_breaches(session, batch, now, base_url)

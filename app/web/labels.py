@@ -12,6 +12,7 @@ from app.instants import wall_time
 from app.reporting.history_rows import Vocabulary
 from app.routing.categories import full_label
 from app.routing.engine import CATEGORIES, RISK_LABELS, TIER_LABELS
+from app.urges import rules as urge_rules
 
 STATUS_LABELS: dict[str, str] = {
     "pending_dispatch": "待分派",
@@ -38,6 +39,8 @@ EVENT_LABELS: dict[str, str] = {
     "sla_breached": "超过分派期限",
     "breached": "超过分派期限",
     "routed_away": "移出本机构",
+    "urged": "督办",  # issue #14
+    "urge_answered": "答复督办",
 }
 
 OUTCOME_LABELS: dict[str, str] = {
@@ -246,6 +249,9 @@ EVENT_LABELS["mediation_extended"] = "延期调解"
 def clock_label(kind: str | None) -> str:
     return CLOCK_LABELS.get(kind or "", kind or "—")
 
+
+# The supervisors' workspace (issue #14): 督办 statuses, defined beside their rules.
+URGE_STATUS_LABELS = urge_rules.URGE_STATUS_LABELS
 
 # Case work (issue #12, API side): judicial-confirmation requests, contact.
 CONFIRMATION_STATUS_LABELS: dict[str, str] = {

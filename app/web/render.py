@@ -28,9 +28,8 @@ REGISTERING_ROLES = frozenset({Role.MEDIATOR, Role.ADMIN})
 
 
 def home_for(role: Role) -> str:
-    """Where a signed-in person starts: every role at /m/ until the supervisors' workspace exists, which
-    will change this, and only this."""
-    return "/m/"
+    """Where a signed-in person starts: supervisors in their workspace (/s/), everyone else at /m/."""
+    return "/s/" if role == Role.SUPERVISOR else "/m/"
 
 
 def can_register(principal: Principal | None) -> bool:

@@ -39,6 +39,7 @@ from app.web.session import (
     session_token,
     set_login_nonce,
 )
+from app.web.workspace.inbox import attach_open_urges
 
 router = APIRouter(prefix="/m", include_in_schema=False)
 
@@ -141,6 +142,7 @@ async def my_cases(
     query = InboxQuery(tab=tab, q=q, status=status, category=category, cursor=cursor or None)
     try:
         inbox = await load_inbox(session, principal, query, ctx.blind_index, csrf_key(ctx))
+        await attach_open_urges(session, principal, inbox.cards)  # 督办 badge (issue #14)
     except InvalidCursor:
         return RedirectResponse("/m/", status_code=303)
     return page(
@@ -171,6 +173,7 @@ async def case_page(case_id: str, request: Request, session: Session) -> Respons
         return page(request, principal, "missing.html", status=404)
     case = found.case
     case["sla"] = clock_mark(found.clock, datetime.now(UTC))
+    await attach_open_urges(session, principal, [case])  # 督办 note and answer (issue #14)
     return page(
         request,
         principal,
@@ -180,4 +183,5 @@ async def case_page(case_id: str, request: Request, session: Session) -> Respons
         actions=found.actions,
         clock=found.clock,
         status_labels=labels.STATUS_LABELS,
+        sla_labels=labels.SLA_LABELS,  # the late mark in the heading (sla_badge)
     )

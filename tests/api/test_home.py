@@ -18,7 +18,7 @@ OWN = "Mein-eigenes-2026"
 
 @pytest.mark.parametrize(
     ("username", "home"),
-    [("lc_v01", "/m/"), ("labour", "/m/"), ("lc_sfs", "/m/"), ("bureau", "/m/"), ("admin", "/m/")],
+    [("lc_v01", "/m/"), ("labour", "/m/"), ("lc_sfs", "/s/"), ("bureau", "/s/"), ("admin", "/m/")],
 )
 async def test_root_sends_a_signed_in_person_to_the_home_of_their_role(client, world, username, home):
     assert (await web_login(client, username)).status_code == 303

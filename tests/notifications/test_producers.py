@@ -155,3 +155,39 @@ async def test_the_breach_producer_is_wired_into_the_cli_sweep(
     finally:
         config.get_settings.cache_clear()
     assert len(await deliveries(app)) == 1
+
+
+async def test_an_urge_through_the_api_reaches_the_holder_and_its_answer_the_office_that_urged(
+    app, world, client, receiver
+):
+    """督办 created → the holder's group; answered → the group of the office that raised it. Each once."""
+    from app.db import utcnow
+    from tests.sla_support import restart, run_sweep
+    from tests.support import login
+
+    await channel(app, "LY-LC-SFS", "webhook", f"{receiver.base}/holder", events="urge")
+    await channel(app, "LY", "webhook", f"{receiver.base}/bureau", events="urge")
+    case = await pending_case(client, world, app)
+    await restart(app, case["id"], utcnow() - timedelta(days=12))  # its dispatch clock runs out
+    await run_sweep(app, utcnow())
+    bureau = await login(client, world, "bureau")
+    r = await client.post(
+        f"/api/v1/cases/{case['id']}/urges",
+        json={"note": "请尽快分派，联系电话13800138000"},
+        headers=bureau,
+    )
+    assert r.status_code == 201, r.text
+    urge_id = r.json()["id"]
+    await deliver_once(app.state.ctx)
+    [created] = receiver.received
+    assert created.path == "/holder" and created.json()["type"] == "urge.created"
+    assert "13800138000" not in created.body.decode()
+
+    lc_sfs = await login(client, world, "lc_sfs")
+    r = await client.post(f"/api/v1/urges/{urge_id}/answer", json={"note": "已分派。"}, headers=lc_sfs)
+    assert r.status_code == 200, r.text
+    await deliver_once(app.state.ctx)
+    assert [(m.path, m.json()["type"]) for m in receiver.received] == [
+        ("/holder", "urge.created"),
+        ("/bureau", "urge.answered"),
+    ]

@@ -23,8 +23,10 @@ from app.models import (
     Referrer,
     Role,
     Tier,
+    UrgeStatus,
 )
 from app.routing.engine import CATEGORIES, CITY_CHANNELS, RISK_LABELS
+from app.urges.service import URGE_ANSWERED, URGED
 from app.web import labels
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -42,6 +44,8 @@ ENUMS: list[tuple[str, list[str], dict[str, str]]] = [
     ("assignment end", ["declined", "escalated", "withdrawn", "resolved"], labels.END_REASON_LABELS),
     ("agreement type", ["written", "oral"], labels.AGREEMENT_TYPE_LABELS),
     ("party kind", ["person", "organization"], labels.PARTY_KIND_LABELS),
+    ("urge status", [s.value for s in UrgeStatus], labels.URGE_STATUS_LABELS),
+    ("clock kind", ["dispatch", "acceptance", "mediation"], labels.CLOCK_LABELS),
     ("case action", list(RULES), labels.ACTION_LABELS),
     ("confirmation status", [s.value for s in ConfirmationStatus], labels.CONFIRMATION_STATUS_LABELS),
     ("contact field", ["phone", "address"], labels.CONTACT_FIELD_LABELS),
@@ -62,6 +66,7 @@ def test_every_value_has_a_chinese_label(name: str, values: list[str], table: di
 
 def test_every_event_type_on_the_timeline_has_a_label() -> None:
     types = ["case.created", "case.routed", ROUTED_AWAY, *EVENT_TYPES.values(), *RECORDED_EVENTS]
+    types += [URGED, URGE_ANSWERED]
     missing = [t for t in types if not CJK.search(labels.event_label(t))]
     assert missing == [], f"event types without a Chinese label: {missing}"
 
