@@ -244,6 +244,7 @@ MESSAGES: dict[str, Message] = {
     "confirmation.not_written": "只有书面调解协议才能申请司法确认。",
     "confirmation.window_closed": "申请司法确认的30日期限已过（人民调解法第三十三条）。",
     "confirmation.already_requested": "该案件的司法确认申请正在等待法院答复。",
+    "confirmation.already_confirmed": "法院已确认该调解协议有效，无需再次申请。",
     "confirmation.no_court": "没有可受理司法确认申请的法院分中心。",
     "confirmation.no_open_request": "该案件没有等待您答复的司法确认申请。",
     "court_case_number.required": "确认有效须填写法院案号。",

@@ -66,7 +66,9 @@ class CaseFacts:
     outcome: str | None = None
     agreement_type: str | None = None
     judicial_confirmation_due_on: date | None = None
-    confirmation_open: bool = False  # a confirmation request awaits the court's answer
+    # The case's confirmation request that still counts: requested (awaiting the court) or confirmed; a
+    # refused one does not (a new request may follow within the 30 days).
+    confirmation_status: str | None = None
     today: date | None = None  # Asia/Shanghai
 
 
@@ -136,10 +138,14 @@ def confirmation_refusal(principal: Principal, facts: CaseFacts) -> DomainError 
             f"The 30 days to apply for judicial confirmation ended on {due} (人民调解法 第33条).",
             code="confirmation.window_closed",
         )
-    if facts.confirmation_open:
+    if facts.confirmation_status == ConfirmationStatus.REQUESTED:
         return Conflict(
             "A request for judicial confirmation already awaits the court's answer.",
             code="confirmation.already_requested",
+        )
+    if facts.confirmation_status == ConfirmationStatus.CONFIRMED:
+        return Conflict(
+            "The court has confirmed this agreement already.", code="confirmation.already_confirmed"
         )
     return None
 
@@ -243,7 +249,7 @@ def facts_of(
     *,
     now: datetime,
     agreement_type: str | None = None,
-    confirmation_open: bool = False,
+    confirmation_status: str | None = None,
 ) -> CaseFacts:
     return CaseFacts(
         status=case.status,
@@ -257,7 +263,7 @@ def facts_of(
         outcome=case.outcome,
         agreement_type=agreement_type,
         judicial_confirmation_due_on=case.judicial_confirmation_due_on,
-        confirmation_open=confirmation_open,
+        confirmation_status=confirmation_status,
         today=now.astimezone(SHANGHAI).date(),
     )
 
@@ -298,18 +304,18 @@ async def load_facts(
         holder,
         now=now,
         agreement_type=agreement.get("agreement_type"),
-        confirmation_open=settled and await _confirmation_open(session, case),
+        confirmation_status=await _confirmation_status(session, case) if settled else None,
     )
 
 
-async def _confirmation_open(session: AsyncSession, case: Case) -> bool:
+async def _confirmation_status(session: AsyncSession, case: Case) -> str | None:
     found = await session.execute(
-        select(ConfirmationRequest.id).where(
+        select(ConfirmationRequest.status).where(
             ConfirmationRequest.case_id == case.id,
-            ConfirmationRequest.status == ConfirmationStatus.REQUESTED,
+            ConfirmationRequest.status.in_([ConfirmationStatus.REQUESTED, ConfirmationStatus.CONFIRMED]),
         )
     )
-    return found.first() is not None
+    return found.scalars().first()
 
 
 async def abilities(

@@ -119,6 +119,10 @@ async def test_a_settled_written_agreement_goes_to_the_court_and_the_court_confi
 
     detail = (await client.get(f"/api/v1/cases/{case['id']}", headers=v01)).json()
     assert detail["outcome"] == "settled" and detail["confirmation"]["status"] == "confirmed"
+    # Confirmed is final: the page offers no new request and the endpoint refuses one.
+    assert "request_confirmation" not in detail["allowed_actions"]
+    r = await request(client, v01, detail)
+    assert r.status_code == 409 and r.json()["code"] == "confirmation.already_confirmed"
     events = (await client.get(f"/api/v1/cases/{case['id']}/events", headers=v01)).json()["items"]
     assert [e["type"] for e in events][-2:] == ["case.confirmation_requested", "case.confirmation_answered"]
     assert events[-1]["data"]["court_case_number"] == CASE_NUMBER
