@@ -48,6 +48,8 @@ class Case(Timestamped, Base):
         Index(None, "intake_org_id", "received_at"),
         Index(None, "current_org_id", "status"),
         Index(None, "resolved_at"),
+        # The inbox's 待回访 and 已办结 tabs: what an organization resolved.
+        Index(None, "resolved_org_id", "status"),
         Index("uq_cases_external_ref", "external_ref", unique=True),
         # The SLA sweep and the at-risk list read only cases waiting for dispatch: their cost follows the
         # number of open clocks, not the number of cases stored.
@@ -137,7 +139,7 @@ class Party(Base):
     position: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(12))
     kind: Mapped[str] = mapped_column(String(12))  # person | organization
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(100), index=True)  # the inbox's exact-name search
     is_government: Mapped[bool] = mapped_column(default=False)
     id_number_enc: Mapped[str | None] = mapped_column(Text)
     id_number_bidx: Mapped[str | None] = mapped_column(String(64), index=True)

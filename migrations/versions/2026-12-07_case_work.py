@@ -134,9 +134,15 @@ def upgrade() -> None:
         postgresql_where=sa.text("status = 'requested'"),
         sqlite_where=sa.text("status = 'requested'"),
     )
+    # The receiving organization's inbox: search by a party's exact name; the 待回访 and 已办结 tabs by the
+    # organization that resolved the case.
+    op.create_index(op.f("ix_parties_name"), "parties", ["name"])
+    op.create_index(op.f("ix_cases_resolved_org_id_status"), "cases", ["resolved_org_id", "status"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_cases_resolved_org_id_status"), table_name="cases")
+    op.drop_index(op.f("ix_parties_name"), table_name="parties")
     op.drop_index("uq_confirmation_requests_open_case", table_name="confirmation_requests")
     op.drop_table("confirmation_requests")
     op.drop_table("contact_reveals")
