@@ -12,6 +12,7 @@ from app import periodic
 from app.context import AppContext
 from app.db import session_scope, utcnow
 from app.notifications.digest import digest_due, run_digest
+from app.notifications.producers import notify_overdue_urges
 from app.notifications.sender import deliver_once
 
 log = logging.getLogger("jiefen.notifications")
@@ -28,6 +29,8 @@ class DigestSchedule:
             return
         async with session_scope(self.ctx.sessionmaker) as session:
             run = await run_digest(session, now, self.ctx.settings.public_base_url)
+            # 督办 past their report-back day, announced to the holder with the morning's news (once each).
+            await notify_overdue_urges(session, now, self.ctx.settings.public_base_url)
         self.done_for = run.day
         if run.sent:
             log.info("morning digest", extra={"fields": {"day": run.day.isoformat(), "queued": run.sent}})

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.calendar.workdays import SHANGHAI
 from app.cases.events import subscribe
-from app.models import Case, NoticeKind, Organization, OrgKind
+from app.models import Case, NoticeKind, Organization, OrgKind, Urge
 from app.notifications import messages
 from app.notifications.messages import CaseFacts
 from app.notifications.outbox import (
@@ -156,6 +156,44 @@ async def _urge_rows(
         key = f"{kind}:{data.get('urge_id')}"
         rows += [delivery_row(c, notice, event["occurred_at"], key) for c in channels]
     return rows
+
+
+# A 督办 is announced overdue once, on the first run after its report-back day; looking back a week bounds
+# the scan (a replica down for longer than that does not announce the oldest ones).
+OVERDUE_LOOKBACK = timedelta(days=7)
+
+
+async def notify_overdue_urges(session: AsyncSession, now: datetime, base_url: str) -> int:
+    """督办 not answered by their report-back day: one message to the holder each (dedupe key per 督办)."""
+    today = now.astimezone(SHANGHAI).date()
+    overdue = (
+        await session.execute(
+            select(Urge, Organization.name)
+            .join(Organization, Organization.id == Urge.created_by_org_id, isouter=True)
+            .where(
+                Urge.answered_at.is_(None),
+                Urge.report_back_by < today,
+                Urge.report_back_by >= today - OVERDUE_LOOKBACK,
+            )
+        )
+    ).all()
+    sent = 0
+    for urge, supervisor in overdue:
+        assert urge.report_back_by is not None
+        reply_due = datetime.combine(urge.report_back_by + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+        sent += await notify_urge(
+            session,
+            "urge.overdue",
+            urge.id,
+            urge.case_id,
+            urge.holder_org_id,
+            supervisor or "",
+            urge.note,
+            reply_due,
+            now,
+            base_url,
+        )
+    return sent
 
 
 def register(base_url: str) -> None:

@@ -191,3 +191,38 @@ async def test_an_urge_through_the_api_reaches_the_holder_and_its_answer_the_off
         ("/holder", "urge.created"),
         ("/bureau", "urge.answered"),
     ]
+
+
+async def test_an_urge_past_its_report_back_day_is_announced_overdue_to_the_holder_once(
+    app, world, client, receiver
+):
+    from sqlalchemy import update
+
+    from app.db import utcnow
+    from app.models import Urge
+    from app.notifications.producers import notify_overdue_urges
+    from tests.sla_support import restart, run_sweep
+    from tests.support import login
+
+    await channel(app, "LY-LC-SFS", "webhook", f"{receiver.base}/holder", events="urge")
+    case = await pending_case(client, world, app)
+    await restart(app, case["id"], utcnow() - timedelta(days=12))
+    await run_sweep(app, utcnow())
+    report_by = utcnow().astimezone(SHANGHAI).date()
+    r = await client.post(
+        f"/api/v1/cases/{case['id']}/urges",
+        json={"note": "请今日内报告。", "report_back_by": report_by.isoformat()},
+        headers=await login(client, world, "bureau"),
+    )
+    assert r.status_code == 201, r.text
+    async with session_scope(app.state.ctx.sessionmaker) as s:
+        # Not yet overdue on its report-back day itself.
+        assert await notify_overdue_urges(s, utcnow(), "https://x") == 0
+        # Two days pass without an answer.
+        await s.execute(update(Urge).values(report_back_by=report_by - timedelta(days=2)))
+    for expected in (1, 0):  # once, however often the schedule runs
+        async with session_scope(app.state.ctx.sessionmaker) as s:
+            assert await notify_overdue_urges(s, utcnow(), "https://x") == expected
+    await deliver_once(app.state.ctx)
+    # Both reach the holder; the sender promises no order between two messages of one channel.
+    assert sorted(m.json()["type"] for m in receiver.received) == ["urge.created", "urge.overdue"]
