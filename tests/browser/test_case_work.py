@@ -9,6 +9,7 @@ from playwright.async_api import expect
 from sqlalchemy import func, select
 
 from app.models import CaseEvent
+from app.web.labels import category_label
 from tests.browser.phone import fill_case, screenshot, serious_violations, sign_in, submit
 from tests.support import act, case_body, login
 
@@ -48,7 +49,7 @@ async def test_a_village_committee_works_its_own_case_from_intake_to_follow_up(p
     await expect(page.locator("#tab-incoming .count")).to_have_text("1")
     card = page.locator("#case-list li").first
     await expect(card).to_contain_text(reference)
-    await expect(card).to_contain_text("邻里纠纷")
+    await expect(card).to_contain_text(category_label("neighbour"))
     await expect(card).to_contain_text("八字桥社区")
     await expect(card).not_to_contain_text("人民调解委员会")
     assert await serious_violations(page) == []

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from app.auth.sessions import SESSION_COOKIE, csrf_token_for
-from app.web.labels import STATUS_LABELS
+from app.web.labels import STATUS_LABELS, category_label
 from tests.browser.web import form_csrf, meta_csrf, web_login
 from tests.support import PASSWORD, case_body, login
 
@@ -121,7 +121,7 @@ async def test_my_cases_and_detail_render_in_chinese(client, world):
     await web_login(client, "lc_v01")
     home = await client.get("/m/")
     assert created["reference"] in home.text
-    assert "张三 与 李四" in home.text and "邻里纠纷" in home.text
+    assert "张三 与 李四" in home.text and category_label("neighbour") in home.text
     assert STATUS_LABELS[created["status"]] in home.text
     detail = await client.get(f"/m/cases/{created['id']}")
     assert detail.status_code == 200
