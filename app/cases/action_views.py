@@ -275,6 +275,39 @@ ACTIONS: dict[str, ActionSpec] = {
 }
 
 
+async def act(
+    session: AsyncSession,
+    ctx: AppContext,
+    principal: Principal,
+    operation: str,
+    case_id: uuid.UUID,
+    body: _Action,
+    if_match: str | None,
+    idempotency_key: str | None,
+    apply: Callable[[Loaded, datetime], Awaitable[Any] | None],
+) -> Response:
+    """One case action over HTTP: the version the client saw, the Idempotency-Key (a resend replays the
+    first answer), then ``apply`` on the locked case. The mediators', the court's and the judicial-
+    confirmation endpoints all come through here."""
+    now = utcnow()
+    return await idempotent(
+        session,
+        ctx,
+        principal,
+        operation,
+        [str(case_id), if_match, body.model_dump(mode="json")],
+        idempotency_key,
+        lambda: run_action(
+            session,
+            principal,
+            case_id,
+            expected_version(if_match, body),
+            lambda loaded: apply(loaded, now),
+            now,
+        ),
+    )
+
+
 def _endpoint(spec: ActionSpec) -> Callable[..., Awaitable[Response]]:
     async def endpoint(
         case_id: uuid.UUID,
@@ -285,22 +318,16 @@ def _endpoint(spec: ActionSpec) -> Callable[..., Awaitable[Response]]:
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKeyHeader = None,
     ) -> Response:
-        now = utcnow()
-        return await idempotent(
+        return await act(
             session,
             ctx,
             principal,
             f"cases.{spec.name}",
-            [str(case_id), if_match, body.model_dump(mode="json")],
+            case_id,
+            body,
+            if_match,
             idempotency_key,
-            lambda: run_action(
-                session,
-                principal,
-                case_id,
-                expected_version(if_match, body),
-                lambda loaded: spec.apply(session, principal, loaded, body, now),
-                now,
-            ),
+            lambda loaded, now: spec.apply(session, principal, loaded, body, now),
         )
 
     endpoint.__doc__ = spec.doc

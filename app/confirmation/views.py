@@ -2,14 +2,14 @@
 /court/cases/{id}/confirmation (the court sub-center's answer)."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.auth.principal import Principal
-from app.cases.action_views import IdempotencyKeyHeader, IfMatch, expected_version, idempotent, run_action
-from app.cases.detail import CaseDetailOut, confirmation_out
+from app.cases.action_views import RESPONSES, IdempotencyKeyHeader, IfMatch, act, idempotent
+from app.cases.detail import confirmation_out
 from app.confirmation import service
 from app.confirmation.schemas import ConfirmationOut, ConfirmationRequestIn, CourtAnswerIn
 from app.db import utcnow
@@ -19,16 +19,6 @@ from app.feed.views import machine_principal
 router = APIRouter(tags=["judicial confirmation"])
 
 CourtWriter = Annotated[Principal, machine_principal("case:write")]
-
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"model": CaseDetailOut},
-    403: {},
-    404: {},
-    409: {},
-    412: {},
-    422: {},
-    428: {},
-}
 
 
 @router.post("/cases/{case_id}/confirmation-request", responses=RESPONSES, name="request_confirmation")
@@ -47,22 +37,16 @@ async def request_confirmation(
     feed (`case.confirmation_requested`). Refusals: 403 `action_not_permitted` (not the resolving
     organization), 409 `confirmation.not_settled`, `confirmation.not_written`, `confirmation.window_closed`,
     `confirmation.already_requested`."""
-    now = utcnow()
-    return await idempotent(
+    return await act(
         session,
         ctx,
         principal,
         "cases.request_confirmation",
-        [str(case_id), if_match, body.model_dump(mode="json")],
+        case_id,
+        body,
+        if_match,
         idempotency_key,
-        lambda: run_action(
-            session,
-            principal,
-            case_id,
-            expected_version(if_match, body),
-            lambda loaded: service.request(session, principal, loaded, body.note, now),
-            now,
-        ),
+        lambda loaded, now: service.request(session, principal, loaded, body.note, now),
     )
 
 

@@ -19,10 +19,9 @@ from fastapi.responses import JSONResponse, Response
 from app.auth.principal import Principal
 from app.auth.scope import case_scope
 from app.cases import repository as repo
-from app.cases.action_views import ACTIONS, ActionSpec, IfMatch, expected_version, idempotent, run_action
+from app.cases.action_views import ACTIONS, ActionSpec, IfMatch, act
 from app.cases.presenter import Reveal, present_cases
 from app.cases.schemas import CaseOut, CasePage
-from app.db import utcnow
 from app.deps import Context, Session
 from app.errors import NotFound
 from app.feed.views import machine_principal
@@ -77,22 +76,16 @@ def _court_endpoint(spec: ActionSpec) -> Callable[..., Awaitable[Response]]:
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        now = utcnow()
-        return await idempotent(
+        return await act(
             session,
             ctx,
             principal,
             f"court.{spec.name}",
-            [str(case_id), if_match, body.model_dump(mode="json")],
+            case_id,
+            body,
+            if_match,
             idempotency_key,
-            lambda: run_action(
-                session,
-                principal,
-                case_id,
-                expected_version(if_match, body),
-                lambda loaded: spec.apply(session, principal, loaded, body, now),
-                now,
-            ),
+            lambda loaded, now: spec.apply(session, principal, loaded, body, now),
         )
 
     endpoint.__doc__ = spec.doc
