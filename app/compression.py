@@ -27,6 +27,8 @@ from starlette.datastructures import Headers
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipResponder
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.qvalues import weighted
+
 MINIMUM_SIZE = 500  # below this, gzip's own 18 bytes and the CPU buy nothing
 COMPRESS_LEVEL = 6  # zlib's default: within 2% of level 9 on the pages, at half the CPU
 # Sec-Fetch-Site values of a request the user made on this site, not one another site started.
@@ -36,18 +38,7 @@ _HTML_EXCLUDED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "text/html")
 
 def accepts_gzip(accept_encoding: str) -> bool:
     """Whether an ``Accept-Encoding`` header allows gzip (RFC 9110 12.5.3: ``gzip;q=0`` refuses it)."""
-    allowed: dict[str, bool] = {}
-    for item in accept_encoding.split(","):
-        coding, _, params = item.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        allowed[coding.strip().lower()] = q > 0
+    allowed = {coding: q > 0 for coding, q in weighted(accept_encoding)}
     if "gzip" in allowed:
         return allowed["gzip"]
     if "x-gzip" in allowed:

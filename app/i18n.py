@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from app.errors_zh import GENERIC_DETAIL, MESSAGES, TITLES, Message
+from app.qvalues import weighted
 
 ENGLISH = "en"
 CHINESE = "zh-CN"
@@ -28,18 +29,9 @@ def negotiate(accept_language: str | None) -> str:
     here is Simplified. ``q=0`` means "not this one"; ``*`` and anything else mean English, today's text.
     """
     best, best_q = "", 0.0
-    for item in (accept_language or "").split(","):
-        tag, _, params = item.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if tag and q > best_q:
-            best, best_q = tag.strip().lower(), q
+    for tag, q in weighted(accept_language):
+        if q > best_q:
+            best, best_q = tag, q
     return CHINESE if best == "zh" or best.startswith("zh-") else ENGLISH
 
 
