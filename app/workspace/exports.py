@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.cases import repository as case_repo
+from app.cases.lifecycle import STATUS_LABELS
 from app.db import utcnow
 from app.models import Organization
 from app.routing.engine import CATEGORIES, TIER_LABELS
 from app.sla import queries as sla_queries
 from app.sla.queries import SlaFilters
 from app.urges.rules import CLOCK_LABELS
-from app.web.labels import STATUS_LABELS
 from app.workspace.excel import Column
 from app.workspace.rates import OnTimeReport
 
