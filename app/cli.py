@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import PROJECT_ROOT, get_settings
+from app.config import PROJECT_ROOT, ConfigurationError, get_settings
 from app.db import make_engine, make_sessionmaker, session_scope, utcnow
 from app.demo import commands as demo_commands
 from app.errors import DomainError
@@ -392,7 +392,14 @@ def main(argv: list[str] | None = None) -> None:
     from app import subscribers
 
     args = build_parser().parse_args(argv)
-    subscribers.install(get_settings())
+    try:
+        settings = get_settings()
+    except ConfigurationError:
+        # A command that needs the settings says so in its own words; one that refuses first (seed demo in
+        # production) must still be able to.
+        settings = None
+    if settings is not None:
+        subscribers.install(settings)
     try:
         args.func(args)
     except DomainError as exc:
