@@ -1,4 +1,7 @@
-"""POST /cases/import: the history import as an admin API (the CLI ``jiefen cases import`` is the same)."""
+"""POST /admin/cases/import: the history import as an admin API (the CLI ``jiefen cases import`` is the same).
+
+Under /admin rather than beside /cases/{case_id}, whose GET would otherwise claim "import" as a case id (a
+wrong Allow header on this path)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from app.reporting.history import import_history
 from app.reporting.history_rows import FileRejected, RowError, read_table
 from app.web.labels import IMPORT_VOCABULARY
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = APIRouter(prefix="/admin/cases", tags=["admin"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

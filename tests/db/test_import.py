@@ -113,7 +113,7 @@ def as_csv(rows: list[dict[str, str]], header: list[str] = HEADER, bom: bool = T
 
 async def post(client, world, content: bytes, kind: str = "text/csv", **params):
     headers = {**await login(client, world, "admin"), "Content-Type": kind}
-    return await client.post("/api/v1/cases/import", content=content, headers=headers, params=params)
+    return await client.post("/api/v1/admin/cases/import", content=content, headers=headers, params=params)
 
 
 async def statistics(client, world, year: int) -> dict:
@@ -235,7 +235,7 @@ async def test_xlsx_import_and_only_admins(client, world) -> None:
     stats = await statistics(client, world, 2025)
     assert (stats["people_mediation"]["settled"], stats["people_mediation"]["failed"]) == (1, 1)
     bureau = await client.post(
-        "/api/v1/cases/import",
+        "/api/v1/admin/cases/import",
         content=as_csv(ROWS),
         headers={**await login(client, world, "bureau"), "Content-Type": "text/csv"},
     )
