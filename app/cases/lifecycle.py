@@ -13,8 +13,8 @@ from enum import StrEnum
 from app.models import CaseStatus
 from app.routing.engine import tier_rank
 
-# The states in Chinese, for what the API itself says (a possible duplicate's status_label); the pages use
-# app.web.labels.STATUS_LABELS, which tests/unit/test_labels_complete.py holds equal to this.
+# The states in Chinese, for what the API itself says (a possible duplicate's status_label) and for the pages
+# (app.web.labels.STATUS_LABELS is this table).
 STATUS_LABELS: dict[str, str] = {
     "pending_dispatch": "待分派",
     "dispatched": "已分派",

@@ -8,19 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from app.cases import lifecycle
 from app.instants import wall_time
 from app.reporting.history_rows import Vocabulary
 from app.routing.categories import full_label
 from app.routing.engine import CATEGORIES, RISK_LABELS, TIER_LABELS
 from app.urges import rules as urge_rules
 
-STATUS_LABELS: dict[str, str] = {
-    "pending_dispatch": "待分派",
-    "dispatched": "已分派",
-    "in_mediation": "调解中",
-    "resolved": "已办结",
-    "closed": "已归档",
-}
+# The states in Chinese: one table, the lifecycle's, for the API and the pages alike.
+STATUS_LABELS = lifecycle.STATUS_LABELS
 
 # Event types of the audit timeline; the part after "case." is enough to name the step.
 EVENT_LABELS: dict[str, str] = {
